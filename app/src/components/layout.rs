@@ -1,0 +1,96 @@
+//! The frame every page sits in: the top bar, the area's own navigation, the update
+//! prompt, and an error boundary around the page.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::components::connection::ConnectionStatus;
+use crate::components::language::LanguageSwitch;
+use crate::components::status::ErrorPanel;
+use crate::i18n::*;
+
+/// The three areas of the app, each with its own navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// Citizens: no account.
+    Public,
+    /// Village information officers and grid workers, on phones.
+    Field,
+    /// Township petition office staff, on desktops.
+    Office,
+}
+
+impl Area {
+    fn class(self) -> &'static str {
+        match self {
+            Area::Public => "area-public",
+            Area::Field => "area-field",
+            Area::Office => "area-office",
+        }
+    }
+}
+
+#[component]
+pub fn AreaFrame(area: Area, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    let area_name = move || match area {
+        Area::Public => t_string!(i18n, area.public),
+        Area::Field => t_string!(i18n, area.field),
+        Area::Office => t_string!(i18n, area.office),
+    };
+    view! {
+        <div class=format!("frame {}", area.class())>
+            <a class="skip-link" href="#main">
+                {t!(i18n, skip_to_content)}
+            </a>
+            <header class="topbar">
+                <a class="brand" href="/">
+                    <img src="/icons/icon-192.png" alt="" width="32" height="32" />
+                    <span>{t!(i18n, app_name)}</span>
+                </a>
+                <span class="area-name">{area_name}</span>
+                <span class="topbar-tools">
+                    <ConnectionStatus />
+                    <LanguageSwitch />
+                </span>
+            </header>
+            <nav class="area-nav" aria-label=move || td_string!(i18n.get_locale(), area.nav_label, area = area_name())>
+                <AreaLinks area />
+            </nav>
+            <div id="update-banner" class="update-banner" role="alert" hidden>
+                <span>{t!(i18n, update.available)}</span>
+                <button type="button" id="update-reload" class="button">
+                    {t!(i18n, update.reload)}
+                </button>
+            </div>
+            <main id="main" tabindex="-1">
+                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>{children()}</ErrorBoundary>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn AreaLinks(area: Area) -> impl IntoView {
+    let i18n = use_i18n();
+    let links: Vec<(&'static str, Box<dyn Fn() -> &'static str + Send + Sync>)> = match area {
+        Area::Public => vec![
+            ("/", Box::new(move || t_string!(i18n, nav.home))),
+            ("/guide", Box::new(move || t_string!(i18n, nav.guide))),
+        ],
+        Area::Field => vec![("/field", Box::new(move || t_string!(i18n, nav.field_home)))],
+        Area::Office => vec![("/office", Box::new(move || t_string!(i18n, nav.office_home)))],
+    };
+    let location = use_location();
+    links
+        .into_iter()
+        .map(|(href, label)| {
+            let current = move || (location.pathname.get() == href).then_some("page");
+            view! {
+                <a href=href aria-current=current>
+                    {label}
+                </a>
+            }
+        })
+        .collect_view()
+}

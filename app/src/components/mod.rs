@@ -1,0 +1,6 @@
+//! Pieces shared by the pages.
+
+pub mod connection;
+pub mod language;
+pub mod layout;
+pub mod status;

@@ -1,0 +1,80 @@
+//! The app layer's one error type: what a server function can answer, and what a page
+//! can show. It travels as JSON; the server's edge turns it into an HTTP status
+//! ([`AppError::status`]) and the page into a sentence in the reader's language.
+
+use domain::FieldError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", content = "detail", rename_all = "snake_case")]
+pub enum AppError {
+    /// The record does not exist, or the reader may not know that it does.
+    #[error("not found")]
+    NotFound,
+    /// Bad input the user can fix.
+    #[error("invalid input: {0}")]
+    Invalid(FieldError),
+    /// A request that does not decode: arguments missing or malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The database is out of reach; try again later.
+    #[error("storage unavailable")]
+    Unavailable,
+    /// The browser could not reach the server at all.
+    #[error("network: {0}")]
+    Network(String),
+    /// A fault of ours; details are in the server log, never in the answer.
+    #[error("internal error")]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status the server's edge answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::NotFound => 404,
+            AppError::Invalid(_) => 422,
+            AppError::BadRequest(_) => 400,
+            AppError::Unavailable | AppError::Network(_) => 503,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => AppError::BadRequest(m),
+            ServerFnErrorErr::Request(m) => AppError::Network(m),
+            ServerFnErrorErr::Registration(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_)
+            | ServerFnErrorErr::ServerError(_)
+            | ServerFnErrorErr::MiddlewareError(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::Serialization(_)
+            | ServerFnErrorErr::Response(_) => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<storage::StorageError> for AppError {
+    fn from(err: storage::StorageError) -> Self {
+        use storage::StorageError as S;
+        match err {
+            S::Invalid(e) => AppError::Invalid(e),
+            err if err.is_unavailable() => {
+                tracing::warn!(error = %err, "storage unavailable");
+                AppError::Unavailable
+            }
+            other => {
+                tracing::error!(error = %other, "storage error");
+                AppError::Internal
+            }
+        }
+    }
+}

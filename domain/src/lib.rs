@@ -1,0 +1,11 @@
+//! Minqing's domain: the words of the field and the rules that hold whatever the storage
+//! or the transport. Nothing here does I/O, so it builds for the server and for wasm and
+//! is tested without either.
+//!
+//! Names follow `docs/GLOSSARY.md`: one English name per concept of the field.
+
+pub mod clock;
+pub mod org;
+pub mod validation;
+
+pub use validation::{FieldError, Problem};

@@ -1,0 +1,107 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, watchConsole } from "./helpers";
+
+test.describe("server rendering", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("pages are complete and readable with JavaScript disabled", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("民情");
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("东湖镇");
+    await expect(page.getByTestId("township-summary")).toHaveText("12 个村(社区) · 26 个网格 · 5 个承办单位");
+
+    await page.goto("/office");
+    await expect(page.getByRole("heading", { name: "东湖镇" })).toBeVisible();
+    await expect(page.getByRole("row", { name: /新华社区/ })).toContainText("3 个网格");
+    await expect(page.getByRole("listitem").filter({ hasText: "东湖司法所" })).toBeVisible();
+
+    await page.goto("/field");
+    await expect(page.getByRole("listitem").filter({ hasText: "东湖村" })).toContainText("第一网格、第二网格");
+
+    await page.goto("/guide");
+    await expect(page.getByRole("row", { name: /办理并出具书面处理意见/ })).toContainText("60 日");
+  });
+
+  test("the language switch works as a plain link", async ({ page }) => {
+    await page.goto("/office");
+    await page.getByRole("link", { name: "切换到英文界面" }).click();
+    await expect(page).toHaveURL(/\/office$/);
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Office desk");
+  });
+});
+
+test("the page hydrates without console errors and its controls react", async ({ page, context }) => {
+  const problems = watchConsole(page);
+  await page.goto("/");
+  await hydrated(page);
+  const status = page.getByRole("status", { name: "网络状态" });
+  await expect(status).toHaveText("在线");
+
+  // Switching language re-renders in place: no navigation happens.
+  let navigations = 0;
+  page.on("framenavigated", () => navigations++);
+  await page.getByRole("link", { name: "切换到英文界面" }).click();
+  await expect(page.getByText("Hear the people · Record what they say · Resolve it on time")).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  expect(navigations).toBe(0);
+
+  // The connection indicator follows the browser's network state.
+  await context.setOffline(true);
+  await expect(page.getByRole("status", { name: "Network status" })).toHaveText("Offline");
+  await context.setOffline(false);
+  await expect(page.getByRole("status", { name: "Network status" })).toHaveText("Online");
+
+  expect(problems).toEqual([]);
+});
+
+test("the chosen language is remembered across reloads", async ({ page }) => {
+  await page.goto("/guide");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("信访指南");
+  await page.getByRole("link", { name: "切换到英文界面" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Petition guide");
+
+  await page.reload();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Petition guide");
+  await page.goto("/field");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Village desk");
+
+  await hydrated(page);
+  await page.getByRole("link", { name: "Switch to Chinese" }).click();
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("村级工作台");
+});
+
+test("unknown pages answer 404 with a way home", async ({ page }) => {
+  const response = await page.goto("/no-such-page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("页面不存在");
+  await page.getByRole("link", { name: "返回首页" }).click();
+  await expect(page).toHaveURL(/\/$/);
+});
+
+test("the health endpoint reports the database", async ({ request }) => {
+  const response = await request.get("/healthz");
+  expect(response.status()).toBe(200);
+  expect(await response.json()).toMatchObject({ status: "ok", database: "ok", engine: "sqlite" });
+});
+
+test("the layout fits a 360 px phone with large touch targets", async ({ page }) => {
+  for (const path of ["/", "/guide", "/field", "/office"]) {
+    await page.goto(path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+  }
+  await page.goto("/");
+  for (const target of [
+    page.getByRole("link", { name: "切换到英文界面" }),
+    page.getByRole("navigation").getByRole("link", { name: "首页" }),
+    page.getByRole("link", { name: /村\(社区\)信息员/ }),
+  ]) {
+    const box = await target.boundingBox();
+    expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
+  }
+});

@@ -1,0 +1,52 @@
+// Registers the service worker and offers an update when a new build is waiting.
+// Plain JavaScript, loaded with `defer`: it works before (and without) the wasm.
+"use strict";
+(function () {
+  if (!("serviceWorker" in navigator)) return;
+  var waiting = null;
+  var personAsked = false;
+
+  function offer(worker) {
+    waiting = worker;
+    var banner = document.getElementById("update-banner");
+    if (banner) banner.hidden = false;
+  }
+
+  navigator.serviceWorker
+    .register("/sw.js", { scope: "/" })
+    .then(function (registration) {
+      if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+      registration.addEventListener("updatefound", function () {
+        var worker = registration.installing;
+        if (!worker) return;
+        worker.addEventListener("statechange", function () {
+          // "installed" with a controller present means an older build is still running.
+          if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
+        });
+      });
+      document.addEventListener("visibilitychange", function () {
+        if (document.visibilityState === "visible") registration.update().catch(function () {});
+      });
+    })
+    .catch(function (error) {
+      console.warn("service worker not registered:", error);
+    });
+
+  navigator.serviceWorker.ready.then(function () {
+    document.documentElement.dataset.sw = "ready";
+  });
+
+  // Reload once the new worker has taken over, but only when the person asked for it
+  // (the first install also changes the controller, and must not reload the page).
+  navigator.serviceWorker.addEventListener("controllerchange", function () {
+    if (personAsked) window.location.reload();
+  });
+
+  // Delegated, so it works whether or not the page has hydrated yet.
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest && event.target.closest("#update-reload");
+    if (!button || !waiting) return;
+    personAsked = true;
+    waiting.postMessage({ type: "SKIP_WAITING" });
+  });
+})();

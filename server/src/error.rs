@@ -1,0 +1,53 @@
+//! The server layer's error type and its mapping to HTTP responses. Whatever fails below,
+//! the person gets a clear status and a short message in their language, never a panic
+//! and never a bare 500 for something they did.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match &self {
+            ServerError::BadRequest(what) => (StatusCode::BAD_REQUEST, "bad_request", *what),
+            ServerError::Storage(e) if e.is_unavailable() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "数据库暂时无法访问，请稍后重试。",
+            ),
+            ServerError::Storage(storage::StorageError::Invalid(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "填写的内容有误。")
+            }
+            _ => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "服务器出错了，请稍后重试。",
+            ),
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        (status, axum::Json(ErrorBody { error: code, message })).into_response()
+    }
+}

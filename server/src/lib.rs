@@ -1,0 +1,13 @@
+//! The `minqing` server: the HTTP edge of the app. It wires the Leptos app, its server
+//! functions and a few plain routes (health, language, service worker) onto axum, with
+//! the database in every request's context. Handlers here stay thin: rules live in
+//! `domain`, queries in `storage`, pages in `app`.
+
+pub mod error;
+pub mod pwa;
+pub mod routes;
+pub mod state;
+
+pub use error::ServerError;
+pub use routes::router;
+pub use state::AppState;

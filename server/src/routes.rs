@@ -1,0 +1,168 @@
+//! The router: plain routes first, then the app's pages and server functions, then
+//! static files. Every request gets an id, a log span, and compression.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use serde::{Deserialize, Serialize};
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+
+const REQUEST_ID: &str = "x-request-id";
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let db = state.db.clone();
+    let provide_db = move || provide_context(db.clone());
+    let options = state.leptos_options.clone();
+    let shell = move || app::shell(options.clone());
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/sw.js", get(service_worker))
+        .route("/lang/{locale}", get(switch_language))
+        .route("/api/{*fn_name}", get(server_fn).post(server_fn))
+        .leptos_routes_with_context(&state, routes, provide_db.clone(), shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            provide_db,
+            app::shell,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                let id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+    pub engine: String,
+    pub version: String,
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 when it does not.
+async fn healthz(State(state): State<AppState>) -> Response {
+    let reachable = state.db.ping().await;
+    let engine = match state.db.engine() {
+        storage::Engine::Sqlite => "sqlite",
+        storage::Engine::Postgres => "postgres",
+    };
+    let (status, word) = match &reachable {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "unreachable")
+        }
+    };
+    let body = Health {
+        status: if reachable.is_ok() { "ok" } else { "degraded" }.to_owned(),
+        database: word.to_owned(),
+        engine: engine.to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+/// `GET /sw.js`: never cached by HTTP, so the browser sees a new build at once.
+async fn service_worker(State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        state.service_worker.script.clone(),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct LanguageQuery {
+    next: Option<String>,
+}
+
+/// `GET /lang/<locale>?next=/path`: the language switch without JavaScript. Sets the
+/// cookie the app reads and goes back to the page, only ever to a path on this site.
+async fn switch_language(Path(locale): Path<String>, Query(query): Query<LanguageQuery>) -> Response {
+    let Some(locale) = ["zh-CN", "en"].into_iter().find(|l| *l == locale) else {
+        return crate::ServerError::BadRequest("unknown language").into_response();
+    };
+    let next = query
+        .next
+        .filter(|n| is_local_path(n))
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = format!(
+        "{}={locale}; Path=/; Max-Age={}; SameSite=Lax",
+        app::LOCALE_COOKIE,
+        app::LOCALE_COOKIE_MAX_AGE_SECS
+    );
+    let mut response = Response::builder().status(StatusCode::SEE_OTHER);
+    if let (Ok(cookie), Ok(location)) = (HeaderValue::from_str(&cookie), HeaderValue::from_str(&next)) {
+        response = response
+            .header(header::SET_COOKIE, cookie)
+            .header(header::LOCATION, location);
+    }
+    response
+        .body(Body::empty())
+        .unwrap_or_else(|_| StatusCode::SEE_OTHER.into_response())
+}
+
+/// A path on this site: starts with one slash, not two (`//host` is another site), and
+/// carries no backslash or control character that a browser might reinterpret.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.chars().any(|c| c == '\\' || c.is_control())
+}
+
+/// Server functions, with the database in context. Leptos answers every server function
+/// error with 500; the app's error says what really happened, and the status follows it.
+async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let db = state.db.clone();
+    let response = leptos_axum::handle_server_fns_with_context(move || provide_context(db.clone()), request)
+        .await
+        .into_response();
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_local_paths_are_followed_after_a_language_switch() {
+        assert!(is_local_path("/"));
+        assert!(is_local_path("/field"));
+        assert!(!is_local_path("//evil.example/"));
+        assert!(!is_local_path("https://evil.example/"));
+        assert!(!is_local_path("/\\evil.example"));
+        assert!(!is_local_path("/a\nb"));
+        assert!(!is_local_path(""));
+    }
+}

@@ -1,0 +1,140 @@
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::{Result, StorageError, with_pool};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool to one of the two engines. Cloning is cheap (the pools are shared).
+#[derive(Debug, Clone)]
+pub enum Database {
+    Sqlite(SqlitePool),
+    /// The URL is kept for `pg_dump`, which makes PostgreSQL's consistent backups.
+    Postgres {
+        pool: PgPool,
+        url: String,
+    },
+}
+
+impl Database {
+    /// Opens `sqlite://FILE` (creating the file and its folder) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(StorageError::Connect)?;
+            Ok(Database::Postgres {
+                pool,
+                url: url.to_owned(),
+            })
+        } else {
+            Err(StorageError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(StorageError::Connect)?
+            .create_if_missing(true)
+            // WAL lets readers run beside the writer; FULL makes an acknowledged write
+            // survive power loss, which WAL's usual NORMAL does not.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let file = options.get_filename();
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StorageError::Connect(sqlx::Error::Io(e)))?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(StorageError::Connect)?;
+        Ok(Database::Sqlite(pool))
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Database::Sqlite(_) => Engine::Sqlite,
+            Database::Postgres { .. } => Engine::Postgres,
+        }
+    }
+
+    /// Brings the schema up to date. Safe to run on every start.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Database::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Database::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A round trip to the database, for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))?;
+        Ok(())
+    }
+
+    /// Writes a consistent snapshot of the whole database to `out` while the server keeps
+    /// serving. SQLite: `VACUUM INTO`, a new database file. PostgreSQL: `pg_dump` in its
+    /// custom format (restore with `pg_restore`). Refuses to overwrite an existing file.
+    pub async fn backup(&self, out: &Path) -> Result<()> {
+        if out.exists() {
+            return Err(StorageError::Backup(format!("{} already exists", out.display())));
+        }
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StorageError::Backup(e.to_string()))?;
+        }
+        let target = out
+            .to_str()
+            .ok_or_else(|| StorageError::Backup("the output path is not valid UTF-8".into()))?;
+        match self {
+            Database::Sqlite(pool) => {
+                sqlx::query("VACUUM INTO ?").bind(target).execute(pool).await?;
+            }
+            Database::Postgres { url, .. } => {
+                let output = tokio::process::Command::new("pg_dump")
+                    .arg("--format=custom")
+                    .arg("--no-owner")
+                    .arg("--file")
+                    .arg(target)
+                    .arg("--dbname")
+                    .arg(url)
+                    .output()
+                    .await
+                    .map_err(|e| StorageError::Backup(format!("cannot run pg_dump: {e}")))?;
+                if !output.status.success() {
+                    let _ = std::fs::remove_file(out);
+                    return Err(StorageError::Backup(
+                        String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for in-flight queries, then closes every connection.
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}

@@ -1,0 +1,27 @@
+//! Storage for Minqing: one [`Database`] with the same methods over SQLite (the embedded
+//! default) and PostgreSQL (the scale-out engine). Each method holds its SQL once where
+//! the dialects agree, and per engine where they do not; the shared test suite in
+//! `tests/` runs every method against both.
+
+mod database;
+mod demo;
+mod error;
+mod org;
+
+pub use database::{Database, Engine};
+pub use demo::DemoSummary;
+pub use error::StorageError;
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// Runs the same block against whichever pool the database holds. The block is compiled
+/// once per engine, so its SQL must be valid in both dialects.
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Database::Sqlite($pool) => $body,
+            $crate::Database::Postgres { pool: $pool, .. } => $body,
+        }
+    };
+}
+pub(crate) use with_pool;

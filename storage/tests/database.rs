@@ -1,0 +1,196 @@
+//! The storage suite: every case runs against SQLite and PostgreSQL.
+
+mod common;
+
+use domain::org::OrgUnitKind;
+use domain::{FieldError, Problem};
+use storage::{Database, Engine, StorageError};
+
+#[tokio::test]
+async fn migrations_run_on_an_empty_database_and_again_without_change() {
+    for t in common::all().await {
+        t.db.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.label));
+        t.db.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: second run: {e}", t.label));
+        t.db.ping().await.unwrap();
+        assert_eq!(t.db.township_overview().await.unwrap(), None, "{}", t.label);
+    }
+}
+
+#[tokio::test]
+async fn sqlite_is_opened_durable_and_strict() {
+    let t = common::sqlite().await;
+    let Database::Sqlite(pool) = &t.db else {
+        unreachable!()
+    };
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+    assert_eq!(synchronous, 2, "synchronous=FULL");
+    assert_eq!(foreign_keys, 1);
+    assert!(busy >= 5000, "busy timeout {busy}");
+    assert_eq!(t.db.engine(), Engine::Sqlite);
+}
+
+#[tokio::test]
+async fn an_unknown_url_is_refused_with_a_clear_error() {
+    let err = Database::connect("mysql://localhost/x").await.unwrap_err();
+    assert!(matches!(err, StorageError::UnsupportedUrl(_)), "{err}");
+}
+
+#[tokio::test]
+async fn org_units_nest_by_the_rules_of_the_tree() {
+    for t in common::all_migrated().await {
+        let db = &t.db;
+        let county = db
+            .create_org_unit(None, OrgUnitKind::County, "青山县", None)
+            .await
+            .unwrap();
+        let township = db
+            .create_org_unit(Some(county), OrgUnitKind::Township, " 东湖镇 ", Some("DH"))
+            .await
+            .unwrap();
+        let village = db
+            .create_org_unit(Some(township), OrgUnitKind::Village, "东湖村", None)
+            .await
+            .unwrap();
+
+        let unit = db.org_unit(township).await.unwrap().unwrap();
+        assert_eq!(
+            (unit.name.as_str(), unit.code.as_deref(), unit.parent_id),
+            ("东湖镇", Some("DH"), Some(county))
+        );
+
+        // A grid cannot hang under a township, nor under a unit that does not exist.
+        let wrong = db
+            .create_org_unit(Some(township), OrgUnitKind::Grid, "第一网格", None)
+            .await;
+        assert!(
+            matches!(wrong, Err(StorageError::Invalid(ref e)) if *e == FieldError::new("parent", Problem::WrongParent)),
+            "{}: {wrong:?}",
+            t.label
+        );
+        let missing = db
+            .create_org_unit(Some(9_999_999), OrgUnitKind::Grid, "第一网格", None)
+            .await;
+        assert!(
+            matches!(missing, Err(StorageError::Invalid(_))),
+            "{}: {missing:?}",
+            t.label
+        );
+
+        // The same name twice under one parent is refused by the database itself.
+        let twice = db
+            .create_org_unit(Some(township), OrgUnitKind::Village, "东湖村", None)
+            .await;
+        assert!(
+            matches!(twice, Err(StorageError::Query(_))),
+            "{}: {twice:?}",
+            t.label
+        );
+
+        let children = db.org_children(Some(township)).await.unwrap();
+        assert_eq!(children.iter().map(|u| u.id).collect::<Vec<_>>(), vec![village]);
+        let roots = db.org_children(None).await.unwrap();
+        assert_eq!(roots.iter().map(|u| u.id).collect::<Vec<_>>(), vec![county]);
+    }
+}
+
+#[tokio::test]
+async fn the_demo_township_is_seeded_once() {
+    for t in common::all_migrated().await {
+        let first = t.db.seed_demo().await.unwrap();
+        assert!(first.created, "{}", t.label);
+        let second = t.db.seed_demo().await.unwrap();
+        assert!(!second.created, "{}", t.label);
+        let overview = t.db.township_overview().await.unwrap().unwrap();
+        assert_eq!(overview.township, "东湖镇");
+        assert_eq!(
+            (overview.villages, overview.grids, overview.departments),
+            (12, 26, 5),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_backup_is_a_consistent_copy_that_holds_the_data() {
+    for t in common::all_migrated().await {
+        t.db.seed_demo().await.unwrap();
+        let dir = common::temp_dir();
+        let out = dir.0.join("backup").join("minqing-backup.db");
+        t.db.backup(&out)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.label));
+        assert!(out.metadata().unwrap().len() > 0);
+        // A second backup to the same file is refused rather than overwriting it.
+        assert!(matches!(t.db.backup(&out).await, Err(StorageError::Backup(_))));
+
+        let restored = match t.db.engine() {
+            Engine::Sqlite => Database::connect(&format!("sqlite://{}", out.display()))
+                .await
+                .unwrap(),
+            Engine::Postgres => {
+                let admin = std::env::var("MINQING_TEST_PG_URL").unwrap();
+                let url = common::create_pg_database(&admin).await;
+                let status = std::process::Command::new("pg_restore")
+                    .args(["--no-owner", "--dbname", &url])
+                    .arg(&out)
+                    .status()
+                    .expect("run pg_restore");
+                assert!(status.success(), "pg_restore failed");
+                Database::connect(&url).await.unwrap()
+            }
+        };
+        let overview = restored.township_overview().await.unwrap().unwrap();
+        assert_eq!(
+            (overview.township.as_str(), overview.villages),
+            ("东湖镇", 12),
+            "{}",
+            t.label
+        );
+        // The copy is already migrated: running migrations again finds nothing to do.
+        restored.migrate().await.unwrap();
+        restored.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_org_structure_lists_villages_with_their_grids_and_the_departments() {
+    for t in common::all_migrated().await {
+        assert_eq!(t.db.org_structure().await.unwrap(), None, "{}", t.label);
+        t.db.seed_demo().await.unwrap();
+        let s = t.db.org_structure().await.unwrap().unwrap();
+        assert_eq!(s.township.name, "东湖镇");
+        assert_eq!(s.villages.len(), 12, "{}", t.label);
+        assert_eq!(s.departments.len(), 5, "{}", t.label);
+        let community = s.villages.iter().find(|v| v.village.name == "新华社区").unwrap();
+        // Grids keep the order they were created in (第一, 第二, 第三), not code-point order.
+        let names: Vec<&str> = community.grids.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["第一网格", "第二网格", "第三网格"], "{}", t.label);
+        assert!(
+            s.villages
+                .iter()
+                .all(|v| v.grids.iter().all(|g| g.parent_id == Some(v.village.id)))
+        );
+        assert_eq!(s.villages.iter().map(|v| v.grids.len()).sum::<usize>(), 26);
+    }
+}
