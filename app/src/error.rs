@@ -78,3 +78,27 @@ impl From<storage::StorageError> for AppError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::Problem;
+
+    #[test]
+    fn errors_round_trip_through_their_wire_form() {
+        for e in [
+            AppError::NotFound,
+            AppError::Invalid(FieldError::new("name", Problem::Required)),
+            AppError::BadRequest("x".into()),
+            AppError::Unavailable,
+            AppError::Internal,
+        ] {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), e, "{json}");
+        }
+        assert_eq!(
+            serde_json::from_str::<AppError>(r#"{"error":"unavailable"}"#).unwrap(),
+            AppError::Unavailable
+        );
+    }
+}

@@ -87,7 +87,7 @@ fn area(area: Area) -> impl IntoView {
 #[component]
 fn AppTitle() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <Title formatter=move |page: String| format_title(&page, &t_string!(i18n, app_name)) /> }
+    view! { <Title formatter=move |page: String| format_title(&page, t_string!(i18n, app_name)) /> }
 }
 
 fn format_title(page: &str, app: &str) -> String {

@@ -1,6 +1,9 @@
 //! The wasm entry point: cargo-leptos builds this crate for the browser, and the page
 //! rendered by the server calls `hydrate()` once the wasm has loaded.
 
+// Leptos' statically typed views nest deeply; the layout of the hydrated tree needs it.
+#![recursion_limit = "512"]
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();

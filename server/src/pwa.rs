@@ -8,6 +8,9 @@ use std::path::Path;
 /// door, the offline fallback, and the village officers' desk.
 const PRECACHED_PAGES: [&str; 3] = ["/", "/offline", "/field"];
 
+/// The kinds of build output in `pkg/` that pages load.
+const PRECACHED_BUILD_FILES: [&str; 3] = [".wasm", ".js", ".css"];
+
 /// Shell files from `public/` that every page uses.
 const SHELL_FILES: [&str; 5] = [
     "/manifest.webmanifest",
@@ -34,8 +37,9 @@ impl ServiceWorker {
         if let Ok(entries) = std::fs::read_dir(site_root.join(pkg_dir)) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                // Precompressed twins are served in place of the originals, not fetched.
-                if name.ends_with(".br") || name.ends_with(".gz") {
+                // Only what a page loads: not the precompressed twins (served in place of
+                // the originals) nor wasm-bindgen's TypeScript declarations.
+                if !PRECACHED_BUILD_FILES.iter().any(|ext| name.ends_with(ext)) {
                     continue;
                 }
                 if let Ok(bytes) = std::fs::read(entry.path()) {
@@ -134,11 +138,12 @@ mod tests {
     }
 
     #[test]
-    fn precompressed_twins_are_not_precached() {
+    fn only_the_files_pages_load_are_precached() {
         let dir = std::env::temp_dir().join(format!("minqing-sw-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         std::fs::write(dir.join("pkg/minqing.1.wasm"), b"w").unwrap();
         std::fs::write(dir.join("pkg/minqing.1.wasm.br"), b"b").unwrap();
+        std::fs::write(dir.join("pkg/minqing.d.1.ts"), b"t").unwrap();
         std::fs::write(dir.join("pwa.js"), b"j").unwrap();
         let sw = ServiceWorker::for_site(&dir, "pkg");
         std::fs::remove_dir_all(&dir).unwrap();

@@ -5,6 +5,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
             provide_db,
             app::shell,
         ))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(CompressionLayer::new())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
@@ -131,14 +133,21 @@ fn is_local_path(path: &str) -> bool {
     path.starts_with('/') && !path.starts_with("//") && !path.chars().any(|c| c == '\\' || c.is_control())
 }
 
-/// Server functions, with the database in context. Leptos answers every server function
-/// error with 500; the app's error says what really happened, and the status follows it.
+/// Calls to server functions that do not exist (the existing ones are routed by
+/// `leptos_routes_with_context`): a 400 that says so.
 async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> Response {
     let db = state.db.clone();
-    let response = leptos_axum::handle_server_fns_with_context(move || provide_context(db.clone()), request)
+    leptos_axum::handle_server_fns_with_context(move || provide_context(db.clone()), request)
         .await
-        .into_response();
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        .into_response()
+}
+
+/// Leptos answers every server function error with 500; the app's error says what really
+/// happened (not found, invalid, unavailable…), and the status follows it.
+async fn server_fn_status(request: Request<Body>, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
     }
     let (mut parts, body) = response.into_parts();

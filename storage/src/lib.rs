@@ -7,6 +7,8 @@ mod database;
 mod demo;
 mod error;
 mod org;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use database::{Database, Engine};
 pub use demo::DemoSummary;

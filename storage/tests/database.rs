@@ -1,9 +1,8 @@
 //! The storage suite: every case runs against SQLite and PostgreSQL.
 
-mod common;
-
 use domain::org::OrgUnitKind;
 use domain::{FieldError, Problem};
+use storage::testing as common;
 use storage::{Database, Engine, StorageError};
 
 #[tokio::test]

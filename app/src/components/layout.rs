@@ -2,6 +2,7 @@
 //! prompt, and an error boundary around the page.
 
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_location;
 
 use crate::components::connection::ConnectionStatus;
@@ -70,25 +71,52 @@ pub fn AreaFrame(area: Area, children: Children) -> impl IntoView {
     }
 }
 
+/// One entry of an area's navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NavItem {
+    Home,
+    Guide,
+    FieldHome,
+    OfficeHome,
+}
+
+impl NavItem {
+    fn href(self) -> &'static str {
+        match self {
+            NavItem::Home => "/",
+            NavItem::Guide => "/guide",
+            NavItem::FieldHome => "/field",
+            NavItem::OfficeHome => "/office",
+        }
+    }
+
+    fn label(self, i18n: I18nContext<Locale>) -> &'static str {
+        match self {
+            NavItem::Home => t_string!(i18n, nav.home),
+            NavItem::Guide => t_string!(i18n, nav.guide),
+            NavItem::FieldHome => t_string!(i18n, nav.field_home),
+            NavItem::OfficeHome => t_string!(i18n, nav.office_home),
+        }
+    }
+}
+
 #[component]
 fn AreaLinks(area: Area) -> impl IntoView {
     let i18n = use_i18n();
-    let links: Vec<(&'static str, Box<dyn Fn() -> &'static str + Send + Sync>)> = match area {
-        Area::Public => vec![
-            ("/", Box::new(move || t_string!(i18n, nav.home))),
-            ("/guide", Box::new(move || t_string!(i18n, nav.guide))),
-        ],
-        Area::Field => vec![("/field", Box::new(move || t_string!(i18n, nav.field_home)))],
-        Area::Office => vec![("/office", Box::new(move || t_string!(i18n, nav.office_home)))],
+    let items: &[NavItem] = match area {
+        Area::Public => &[NavItem::Home, NavItem::Guide],
+        Area::Field => &[NavItem::FieldHome],
+        Area::Office => &[NavItem::OfficeHome],
     };
     let location = use_location();
-    links
-        .into_iter()
-        .map(|(href, label)| {
+    items
+        .iter()
+        .map(|item| {
+            let href = item.href();
             let current = move || (location.pathname.get() == href).then_some("page");
             view! {
                 <a href=href aria-current=current>
-                    {label}
+                    {move || item.label(i18n)}
                 </a>
             }
         })

@@ -3,4 +3,5 @@
 pub mod connection;
 pub mod language;
 pub mod layout;
+pub mod notice;
 pub mod status;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::components::layout::{Area, AreaFrame};
+use crate::components::notice::NoticePanel;
 use crate::i18n::*;
 
 /// Any path no route matches. On the server it also sets the 404 status.
@@ -14,14 +14,11 @@ pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <AreaFrame area=Area::Public>
-            <Title text=move || t_string!(i18n, not_found.title) />
-            <section class="panel">
-                <h1>{t!(i18n, not_found.title)}</h1>
-                <p>{t!(i18n, not_found.text)}</p>
-                <a class="button" href="/">
-                    {t!(i18n, not_found.back_home)}
-                </a>
-            </section>
+            <NoticePanel
+                title=move || t_string!(i18n, not_found.title)
+                text=move || t_string!(i18n, not_found.text)
+                back_home=move || t_string!(i18n, not_found.back_home)
+            />
         </AreaFrame>
     }
 }

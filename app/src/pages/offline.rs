@@ -1,6 +1,6 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
+use crate::components::notice::NoticePanel;
 use crate::i18n::*;
 
 /// What the service worker shows for a page that is not saved on the device while there
@@ -9,13 +9,10 @@ use crate::i18n::*;
 pub fn OfflinePage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=move || t_string!(i18n, offline.title) />
-        <section class="panel">
-            <h1>{t!(i18n, offline.title)}</h1>
-            <p>{t!(i18n, offline.text)}</p>
-            <a class="button" href="/">
-                {t!(i18n, offline.back_home)}
-            </a>
-        </section>
+        <NoticePanel
+            title=move || t_string!(i18n, offline.title)
+            text=move || t_string!(i18n, offline.text)
+            back_home=move || t_string!(i18n, offline.back_home)
+        />
     }
 }

@@ -1,9 +1,11 @@
-//! Fresh, empty databases for the shared suite: always a SQLite file, and a new
+//! Fresh, empty databases for tests (feature `testing`): always a SQLite file, and a new
 //! PostgreSQL database when `MINQING_TEST_PG_URL` names a server (`./x test` starts one).
-//! With `MINQING_REQUIRE_PG=1` a missing server fails the run instead of skipping it.
+//! With `MINQING_REQUIRE_PG=1` a missing server fails the run instead of skipping it, so
+//! the PostgreSQL half can never pass by silently not running.
 
-use storage::Database;
+use crate::Database;
 
+/// A test database; its SQLite folder is removed when it is dropped.
 pub struct TestDb {
     pub label: &'static str,
     pub db: Database,

@@ -1,0 +1,193 @@
+//! The HTTP edge, driven through the router as a browser would, on both engines.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use server::{AppState, router};
+use storage::testing::{self, TestDb};
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn app(t: &TestDb) -> Router {
+    t.db.seed_demo().await.expect("seed");
+    // No front-end build in the Rust tests: the site folder is empty, pages still render.
+    let site = testing::temp_dir();
+    let state = AppState::new(t.db.clone(), &site.0, "127.0.0.1:3000".parse().expect("addr"));
+    router(state)
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+fn get_with(uri: &str, name: header::HeaderName, value: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(name, value)
+        .body(Body::empty())
+        .expect("request")
+}
+
+/// A server function call as the hydrated page makes it (a form-encoded POST).
+fn call(path: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .expect("request")
+}
+
+#[tokio::test]
+async fn health_reports_a_reachable_database_and_503_when_it_is_gone() {
+    for t in testing::all_migrated().await {
+        let app = app(&t).await;
+        let ok = send(&app, get("/healthz")).await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", t.label);
+        let health: serde_json::Value = serde_json::from_str(&ok.body).expect("json");
+        assert_eq!(health["database"], "ok");
+        assert_eq!(health["engine"], t.label);
+        assert!(
+            ok.headers.contains_key("x-request-id"),
+            "every answer carries a request id"
+        );
+
+        t.db.close().await;
+        let down = send(&app, get("/healthz")).await;
+        assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE, "{}", t.label);
+        assert!(down.body.contains(r#""database":"unreachable""#), "{}", down.body);
+    }
+}
+
+#[tokio::test]
+async fn pages_render_completely_on_the_server_in_chinese() {
+    for t in testing::all_migrated().await {
+        let app = app(&t).await;
+        let home = send(&app, get("/")).await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(
+            home.body.contains(r#"<html lang="zh-CN""#),
+            "{}",
+            &home.body[..200]
+        );
+        assert!(
+            home.body.contains("12 个村(社区) · 26 个网格 · 5 个承办单位"),
+            "{}",
+            t.label
+        );
+
+        let office = send(&app, get("/office")).await;
+        assert!(
+            office.body.contains("东湖司法所") && office.body.contains("新华社区"),
+            "{}",
+            t.label
+        );
+
+        // A browser that prefers English still gets Chinese until the person switches.
+        let guide = send(
+            &app,
+            get_with("/guide", header::ACCEPT_LANGUAGE, "en-US,en;q=0.9"),
+        )
+        .await;
+        assert!(
+            guide.body.contains("信访指南") && guide.body.contains("60 日"),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_language_cookie_switches_the_whole_page() {
+    let t = testing::sqlite().await;
+    t.db.migrate().await.expect("migrate");
+    let app = app(&t).await;
+
+    let switched = send(&app, get("/lang/en?next=/office")).await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    assert_eq!(switched.headers[header::LOCATION], "/office");
+    let cookie = switched.headers[header::SET_COOKIE].to_str().expect("ascii");
+    assert!(
+        cookie.starts_with("i18n_pref_locale=en;") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+
+    let page = send(&app, get_with("/office", header::COOKIE, "i18n_pref_locale=en")).await;
+    assert!(page.body.contains(r#"<html lang="en""#));
+    assert!(page.body.contains("Office desk") && page.body.contains("3 grids"));
+
+    // Never a redirect to another site, and an unknown language is a clear 400.
+    let away = send(&app, get("/lang/zh-CN?next=//evil.example/")).await;
+    assert_eq!(away.headers[header::LOCATION], "/");
+    let unknown = send(&app, get("/lang/fr")).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.body.contains("bad_request"));
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_pages() {
+    let t = testing::sqlite().await;
+    t.db.migrate().await.expect("migrate");
+    let app = app(&t).await;
+    let missing = send(&app, get("/no/such/page")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("页面不存在") && missing.body.contains("返回首页"));
+}
+
+#[tokio::test]
+async fn server_functions_answer_data_and_bad_calls_are_not_500() {
+    for t in testing::all_migrated().await {
+        let app = app(&t).await;
+        let ok = send(&app, call("/api/org_structure")).await;
+        assert_eq!(ok.status, StatusCode::OK, "{}: {}", t.label, ok.body);
+        let structure: serde_json::Value = serde_json::from_str(&ok.body).expect("json");
+        assert_eq!(structure["township"]["name"], "东湖镇");
+        assert_eq!(structure["villages"].as_array().map(Vec::len), Some(12));
+
+        let nowhere = send(&app, call("/api/no_such_function")).await;
+        assert_eq!(nowhere.status, StatusCode::BAD_REQUEST, "{}", nowhere.body);
+
+        // With the database gone, the call says "unavailable" (503), not a bare 500.
+        t.db.close().await;
+        let down = send(&app, call("/api/org_structure")).await;
+        assert_eq!(
+            down.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}: {}",
+            t.label,
+            down.body
+        );
+        assert!(down.body.contains(r#""error":"unavailable""#), "{}", down.body);
+    }
+}
+
+#[tokio::test]
+async fn the_service_worker_is_served_fresh() {
+    let t = testing::sqlite().await;
+    t.db.migrate().await.expect("migrate");
+    let app = app(&t).await;
+    let sw = send(&app, get("/sw.js")).await;
+    assert_eq!(sw.status, StatusCode::OK);
+    assert_eq!(sw.headers[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
+    assert_eq!(sw.headers[header::CACHE_CONTROL], "no-cache");
+    assert!(
+        sw.body.contains(r#"const PRECACHE = ["/","/offline","/field"];"#),
+        "{}",
+        sw.body
+    );
+}
