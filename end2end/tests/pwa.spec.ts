@@ -1,4 +1,7 @@
-import { expect, test } from "@playwright/test";
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { expect, type Page, test } from "@playwright/test";
 import { controlledByServiceWorker, hydrated } from "./helpers";
 
 test("the manifest makes the app installable", async ({ page, request }) => {
@@ -55,31 +58,81 @@ test("after the first visit the app shell opens offline", async ({ page, context
   await context.setOffline(false);
 });
 
-test("a new build waiting to take over is offered as an update", async ({ page, context }) => {
-  await page.goto("/");
-  await controlledByServiceWorker(page);
-  const banner = page.getByRole("alert").filter({ hasText: "有新版本可用" });
-  await expect(banner).toBeHidden();
+test("a new build waiting to take over is offered as an update", async ({ page }) => {
+  // A real redeploy: a server of our own on another port, first on a copy of this build,
+  // then restarted on a copy where one shell file changed (a new build, a new worker).
+  const v1 = copySite("site-v1");
+  const v2 = copySite("site-v2");
+  fs.appendFileSync(path.join(v2, "pwa.js"), "\n// next build\n");
+  const port = 3101;
+  const origin = `http://127.0.0.1:${port}`;
 
-  // Pretend the server was redeployed: the worker script it serves is now different.
-  await context.route("**/sw.js", async (route) => {
-    const response = await route.fetch();
-    const body = (await response.text()).replace(/const VERSION = "([0-9a-f]+)"/, 'const VERSION = "$1-next"');
-    await route.fulfill({ response, body });
-  });
-  await page.evaluate(async () => {
-    const registration = await navigator.serviceWorker.getRegistration();
-    await registration?.update();
-  });
-  await expect(banner).toBeVisible();
+  let server = await startServer(port, v1);
+  try {
+    await page.goto(`${origin}/`);
+    await controlledByServiceWorker(page);
+    const banner = page.locator("#update-banner");
+    await expect(banner).toBeHidden();
+    const firstCache = await minqingCaches(page);
+    expect(firstCache).toHaveLength(1);
 
-  // Accepting it activates the new worker and reloads onto it.
-  await Promise.all([page.waitForEvent("load"), banner.getByRole("button", { name: "立即更新" }).click()]);
-  await controlledByServiceWorker(page);
-  const version = await page.evaluate(async () => {
-    const cacheNames = await caches.keys();
-    return cacheNames.filter((n) => n.startsWith("minqing-"));
-  });
-  expect(version).toHaveLength(1);
-  expect(version[0]).toMatch(/-next$/);
+    await stopServer(server);
+    server = await startServer(port, v2);
+    await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      await registration?.update();
+    });
+    await expect(banner).toBeVisible();
+    await expect(banner).toContainText("有新版本可用");
+
+    // Accepting it activates the new worker and reloads onto it; the old cache is gone.
+    await Promise.all([page.waitForEvent("load"), banner.getByRole("button", { name: "立即更新" }).click()]);
+    await controlledByServiceWorker(page);
+    await expect.poll(() => minqingCaches(page)).toHaveLength(1);
+    expect(await minqingCaches(page)).not.toEqual(firstCache);
+  } finally {
+    await stopServer(server);
+  }
 });
+
+const root = path.resolve(__dirname, "..", "..");
+
+function copySite(name: string): string {
+  const target = path.join(__dirname, "..", ".data", name);
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.cpSync(path.join(root, "target", "site"), target, { recursive: true });
+  return target;
+}
+
+async function startServer(port: number, siteRoot: string): Promise<ChildProcess> {
+  const child = spawn(path.join(root, "target", "release", "minqing"), ["serve"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: `sqlite://${path.join(__dirname, "..", ".data", "update.db")}`,
+      MINQING_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: siteRoot,
+    },
+    stdio: "ignore",
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`server on port ${port} did not start`);
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+async function minqingCaches(page: Page): Promise<string[]> {
+  return page.evaluate(async () => (await caches.keys()).filter((n) => n.startsWith("minqing-")));
+}
