@@ -105,7 +105,8 @@ struct LanguageQuery {
 /// cookie the app reads and goes back to the page, only ever to a path on this site.
 async fn switch_language(Path(locale): Path<String>, Query(query): Query<LanguageQuery>) -> Response {
     let Some(locale) = ["zh-CN", "en"].into_iter().find(|l| *l == locale) else {
-        return crate::ServerError::BadRequest("unknown language").into_response();
+        return crate::ServerError::BadRequest("不支持这种语言，可选 zh-CN（中文）或 en（English）。")
+            .into_response();
     };
     let next = query
         .next

@@ -136,7 +136,11 @@ async fn the_language_cookie_switches_the_whole_page() {
     assert_eq!(away.headers[header::LOCATION], "/");
     let unknown = send(&app, get("/lang/fr")).await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
-    assert!(unknown.body.contains("bad_request"));
+    assert!(
+        unknown.body.contains("bad_request") && unknown.body.contains("不支持这种语言"),
+        "{}",
+        unknown.body
+    );
 }
 
 #[tokio::test]
