@@ -22,6 +22,15 @@ async fn app(t: &TestDb) -> Router {
     router(state)
 }
 
+/// The app on a fresh, migrated and seeded SQLite database, for cases that do not depend
+/// on the engine. Keep the `TestDb`: dropping it removes the database.
+async fn sqlite_app() -> (TestDb, Router) {
+    let t = testing::sqlite().await;
+    t.db.migrate().await.expect("migrate");
+    let app = app(&t).await;
+    (t, app)
+}
+
 async fn send(app: &Router, request: Request<Body>) -> Reply {
     let response = app.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
@@ -114,9 +123,7 @@ async fn pages_render_completely_on_the_server_in_chinese() {
 
 #[tokio::test]
 async fn the_language_cookie_switches_the_whole_page() {
-    let t = testing::sqlite().await;
-    t.db.migrate().await.expect("migrate");
-    let app = app(&t).await;
+    let (_t, app) = sqlite_app().await;
 
     let switched = send(&app, get("/lang/en?next=/office")).await;
     assert_eq!(switched.status, StatusCode::SEE_OTHER);
@@ -145,9 +152,7 @@ async fn the_language_cookie_switches_the_whole_page() {
 
 #[tokio::test]
 async fn unknown_pages_are_404_pages() {
-    let t = testing::sqlite().await;
-    t.db.migrate().await.expect("migrate");
-    let app = app(&t).await;
+    let (_t, app) = sqlite_app().await;
     let missing = send(&app, get("/no/such/page")).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("页面不存在") && missing.body.contains("返回首页"));
@@ -182,9 +187,7 @@ async fn server_functions_answer_data_and_bad_calls_are_not_500() {
 
 #[tokio::test]
 async fn the_service_worker_is_served_fresh() {
-    let t = testing::sqlite().await;
-    t.db.migrate().await.expect("migrate");
-    let app = app(&t).await;
+    let (_t, app) = sqlite_app().await;
     let sw = send(&app, get("/sw.js")).await;
     assert_eq!(sw.status, StatusCode::OK);
     assert_eq!(sw.headers[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
