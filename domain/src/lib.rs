@@ -4,8 +4,12 @@
 //!
 //! Names follow `docs/GLOSSARY.md`: one English name per concept of the field.
 
+pub mod audit;
+pub mod auth;
 pub mod clock;
 pub mod org;
+pub mod policy;
+pub mod roster;
 pub mod validation;
 
 pub use validation::{FieldError, Problem};

@@ -16,9 +16,46 @@ pub enum Problem {
     ControlCharacters,
     #[error("wrong_parent")]
     WrongParent,
+    #[error("wrong_scope")]
+    WrongScope,
+    #[error("bad_username")]
+    BadUsername,
+    #[error("username_taken")]
+    UsernameTaken,
+    #[error("too_short")]
+    TooShort,
+    #[error("common_password")]
+    CommonPassword,
+    #[error("wrong_password")]
+    WrongPassword,
+    #[error("duplicate")]
+    Duplicate,
+    #[error("unknown_value")]
+    UnknownValue,
+    #[error("mismatch")]
+    Mismatch,
+    #[error("bad_phone")]
+    BadPhone,
 }
 
 impl Problem {
+    pub const ALL: [Problem; 14] = [
+        Problem::Required,
+        Problem::TooLong,
+        Problem::ControlCharacters,
+        Problem::WrongParent,
+        Problem::WrongScope,
+        Problem::BadUsername,
+        Problem::UsernameTaken,
+        Problem::TooShort,
+        Problem::CommonPassword,
+        Problem::WrongPassword,
+        Problem::Duplicate,
+        Problem::UnknownValue,
+        Problem::Mismatch,
+        Problem::BadPhone,
+    ];
+
     /// The stable code, also the i18n key suffix.
     pub fn code(self) -> &'static str {
         match self {
@@ -26,6 +63,16 @@ impl Problem {
             Problem::TooLong => "too_long",
             Problem::ControlCharacters => "control_characters",
             Problem::WrongParent => "wrong_parent",
+            Problem::WrongScope => "wrong_scope",
+            Problem::BadUsername => "bad_username",
+            Problem::UsernameTaken => "username_taken",
+            Problem::TooShort => "too_short",
+            Problem::CommonPassword => "common_password",
+            Problem::WrongPassword => "wrong_password",
+            Problem::Duplicate => "duplicate",
+            Problem::UnknownValue => "unknown_value",
+            Problem::Mismatch => "mismatch",
+            Problem::BadPhone => "bad_phone",
         }
     }
 }
@@ -63,6 +110,26 @@ pub fn clean_name(field: &str, raw: &str, max_chars: usize) -> Result<String, Fi
     Ok(name.to_owned())
 }
 
+/// An optional phone number: blank is none; otherwise a mainland mobile (11 digits
+/// starting with 1) or a landline with its area code (0 and 9–11 more digits, an
+/// optional dash after the area code). Spaces are dropped.
+pub fn clean_phone(field: &str, raw: &str) -> Result<Option<String>, FieldError> {
+    let phone: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if phone.is_empty() {
+        return Ok(None);
+    }
+    let digits: String = phone.chars().filter(|c| *c != '-').collect();
+    let dashes = phone.chars().filter(|c| *c == '-').count();
+    let all_digits = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+    let mobile = dashes == 0 && digits.len() == 11 && digits.starts_with('1');
+    let landline = dashes <= 1 && digits.starts_with('0') && (10..=12).contains(&digits.len());
+    if all_digits && (mobile || landline) {
+        Ok(Some(phone))
+    } else {
+        Err(FieldError::new(field, Problem::BadPhone))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,14 +160,35 @@ mod tests {
     }
 
     #[test]
+    fn phones_are_mobiles_or_landlines() {
+        assert_eq!(clean_phone("phone", " ").unwrap(), None);
+        assert_eq!(
+            clean_phone("phone", "138 0013 8000").unwrap().as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            clean_phone("phone", "0731-8888888").unwrap().as_deref(),
+            Some("0731-8888888")
+        );
+        for bad in [
+            "1380013800",
+            "23800138000",
+            "138-0013-8000",
+            "0731-88-88888",
+            "phone",
+        ] {
+            assert_eq!(
+                clean_phone("phone", bad).unwrap_err().problem,
+                Problem::BadPhone,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn problem_codes_match_their_wire_names() {
         // A code sent over the wire must find its translation under the same name.
-        for p in [
-            Problem::Required,
-            Problem::TooLong,
-            Problem::ControlCharacters,
-            Problem::WrongParent,
-        ] {
+        for p in Problem::ALL {
             assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.code()));
             assert_eq!(p.to_string(), p.code());
         }

@@ -90,9 +90,7 @@ impl Database {
             } else {
                 let mut ids: Vec<i64> = Vec::with_capacity(plan.len());
                 for (parent, unit) in &plan {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO org_unit (parent_id, kind, name, code) VALUES ($1, $2, $3, $4) RETURNING id",
-                    )
+                    let id: i64 = sqlx::query_scalar(crate::org::INSERT_ORG_UNIT)
                     .bind(parent.map(|i| ids[i]))
                     .bind(unit.kind.as_str())
                     .bind(&unit.name)

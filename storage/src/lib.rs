@@ -3,16 +3,22 @@
 //! the dialects agree, and per engine where they do not; the shared test suite in
 //! `tests/` runs every method against both.
 
+mod account;
+mod audit;
 mod database;
 mod demo;
 mod error;
 mod org;
+mod roster;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use account::{Credentials, NewSession, SessionRecord};
+pub use audit::{AuditPage, AuditScope};
 pub use database::{Database, Engine};
 pub use demo::DemoSummary;
 pub use error::StorageError;
+pub use roster::{PlannedUnit, PlannedUser, RosterPlan, UnitRef};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 

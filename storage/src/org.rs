@@ -6,6 +6,10 @@ use crate::{Database, Result, StorageError, with_pool};
 
 const ORG_UNIT_COLUMNS: &str = "id, parent_id, kind, name, code";
 
+/// Inserts one unit: parent, kind, name, code; returns its id.
+pub(crate) const INSERT_ORG_UNIT: &str =
+    "INSERT INTO org_unit (parent_id, kind, name, code) VALUES ($1, $2, $3, $4) RETURNING id";
+
 macro_rules! org_unit_from_row {
     ($row:expr) => {{
         let row = $row;
@@ -42,9 +46,7 @@ impl Database {
         };
         let unit = NewOrgUnit::new(kind, name, code, parent_kind)?;
         let id = with_pool!(self, pool => {
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO org_unit (parent_id, kind, name, code) VALUES ($1, $2, $3, $4) RETURNING id",
-            )
+            sqlx::query_scalar::<_, i64>(INSERT_ORG_UNIT)
             .bind(parent_id)
             .bind(unit.kind.as_str())
             .bind(&unit.name)

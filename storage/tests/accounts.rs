@@ -1,0 +1,277 @@
+//! Accounts, sessions, login failures and the audit log, on both engines.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::Problem;
+use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
+use domain::auth::{NewUser, Role, SessionKind};
+use storage::testing::{self, TestDb};
+use storage::{AuditScope, Database, NewSession, StorageError};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
+}
+
+/// The demo township, and the ids of its first village, first grid and first department.
+async fn demo(db: &Database) -> (i64, i64, i64, i64) {
+    db.seed_demo().await.expect("seed");
+    let s = db.org_structure().await.expect("structure").expect("township");
+    let village = &s.villages[0];
+    (
+        s.township.id,
+        village.village.id,
+        village.grids[0].id,
+        s.departments[0].id,
+    )
+}
+
+fn user(name: &str, role: Role, unit: i64) -> NewUser {
+    NewUser {
+        username: name.into(),
+        display_name: "测试".into(),
+        phone: None,
+        grants: vec![(role, unit)],
+    }
+}
+
+#[tokio::test]
+async fn accounts_keep_unique_names_and_roles_on_the_right_units() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let (township, village, grid, _) = demo(&db).await;
+        let id = db
+            .create_user(&user("wangfang", Role::Clerk, township), "hash", t0())
+            .await
+            .expect("create");
+
+        let taken = db
+            .create_user(&user("wangfang", Role::Clerk, township), "h", t0())
+            .await;
+        assert!(
+            matches!(taken, Err(StorageError::Invalid(ref e)) if e.problem == Problem::UsernameTaken),
+            "{label}: {taken:?}"
+        );
+        // A grid worker belongs to a grid, not a village; nothing is half-created.
+        let wrong = db
+            .create_user(&user("liuyang", Role::GridWorker, village), "h", t0())
+            .await;
+        assert!(
+            matches!(wrong, Err(StorageError::Invalid(ref e)) if e.problem == Problem::WrongScope),
+            "{label}"
+        );
+        assert!(db.credentials("liuyang").await.unwrap().is_none(), "{label}");
+
+        let grid_worker = db
+            .create_user(&user("liuyang", Role::GridWorker, grid), "h", t0())
+            .await
+            .expect("grid worker");
+        let grants = db.grants(grid_worker).await.unwrap();
+        assert_eq!(grants.len(), 1);
+        // Root first: county, township, village, grid.
+        assert_eq!(grants[0].unit_path[1..], [township, village, grid], "{label}");
+        assert_eq!(grants[0].township_id, Some(township));
+
+        let c = db.credentials("wangfang").await.unwrap().expect("credentials");
+        assert_eq!(
+            (c.user_id, c.password_hash.as_str(), c.disabled),
+            (id, "hash", false)
+        );
+        let listed = db.users().await.unwrap();
+        assert_eq!(listed.len(), 2, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_when_revoked_disabled_or_the_password_is_reset() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let (_, village, _, _) = demo(&db).await;
+        let id = db
+            .create_user(&user("zhangxiuying", Role::InfoOfficer, village), "h", t0())
+            .await
+            .unwrap();
+        let open = |hash: &'static str| {
+            let db = db.clone();
+            async move {
+                db.create_session(&NewSession {
+                    token_hash: hash,
+                    user_id: id,
+                    kind: SessionKind::Field,
+                    now: t0(),
+                    address: Some("10.0.0.1"),
+                    user_agent: Some("phone"),
+                })
+                .await
+                .unwrap();
+            }
+        };
+        open("phone").await;
+        open("tablet").await;
+        let s = db.session("phone").await.unwrap().expect("session");
+        assert_eq!(
+            (s.user_id, s.kind, s.created_at),
+            (id, SessionKind::Field, t0()),
+            "{label}"
+        );
+        db.touch_session("phone", t0() + Duration::days(3)).await.unwrap();
+        assert_eq!(
+            db.session("phone").await.unwrap().unwrap().last_seen_at,
+            t0() + Duration::days(3),
+            "{label}"
+        );
+
+        // Changing one's own password keeps this session and ends the others.
+        db.set_password_hash(id, "h2", t0(), Some("phone")).await.unwrap();
+        assert!(db.session("phone").await.unwrap().is_some(), "{label}");
+        assert!(db.session("tablet").await.unwrap().is_none(), "{label}");
+
+        // Disabling ends every session at once.
+        open("tablet").await;
+        db.set_user_disabled(id, true).await.unwrap();
+        assert!(db.session("phone").await.unwrap().is_none(), "{label}");
+        assert!(db.session("tablet").await.unwrap().is_none(), "{label}");
+        assert!(db.credentials("zhangxiuying").await.unwrap().unwrap().disabled);
+
+        db.set_user_disabled(id, false).await.unwrap();
+        open("phone").await;
+        assert_eq!(db.delete_sessions_of(id).await.unwrap(), 1, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn login_failures_are_counted_per_key_and_cleared() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        for minute in 0..3 {
+            db.record_login_failure("user:a", t0() + Duration::minutes(minute))
+                .await
+                .unwrap();
+        }
+        db.record_login_failure("user:b", t0()).await.unwrap();
+        let since = t0() - Duration::hours(1);
+        assert_eq!(
+            db.login_failures("user:a", since).await.unwrap().len(),
+            3,
+            "{label}"
+        );
+        assert_eq!(
+            db.login_failures("user:a", t0() + Duration::seconds(30))
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        db.clear_login_failures("user:a", t0() - Duration::days(1))
+            .await
+            .unwrap();
+        assert!(
+            db.login_failures("user:a", since).await.unwrap().is_empty(),
+            "{label}"
+        );
+        assert_eq!(
+            db.login_failures("user:b", since).await.unwrap().len(),
+            1,
+            "{label}"
+        );
+    }
+}
+
+fn entry(at: DateTime<Utc>, username: &str, action: AuditAction, township: Option<i64>) -> NewAuditEntry {
+    let mut e = NewAuditEntry::new(at, action, Outcome::Ok);
+    e.username = Some(username.into());
+    e.township_id = township;
+    e.record_kind = Some("user_account".into());
+    e.record_id = Some("7".into());
+    e
+}
+
+#[tokio::test]
+async fn the_audit_log_is_searchable_scoped_and_append_only() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let (township, ..) = demo(&db).await;
+        let now = Utc::now();
+        db.append_audit(&entry(now, "admin", AuditAction::CreateUser, Some(township)))
+            .await
+            .unwrap();
+        db.append_audit(&entry(now, "clerk", AuditAction::Login, Some(township)))
+            .await
+            .unwrap();
+        db.append_audit(&entry(now, "stranger", AuditAction::Login, None))
+            .await
+            .unwrap();
+        let old = now - Duration::days(200);
+        db.append_audit(&entry(old, "admin", AuditAction::Login, Some(township)))
+            .await
+            .unwrap();
+
+        let mine = AuditScope::Townships(vec![township]);
+        let all = db
+            .audit_entries(&AuditFilter::default(), &mine, 0, None)
+            .await
+            .unwrap();
+        assert_eq!(all.total, 3, "{label}: only the township's entries");
+        assert_eq!(
+            all.entries[0].at.timestamp(),
+            now.timestamp(),
+            "{label}: newest first"
+        );
+        let everything = db
+            .audit_entries(&AuditFilter::default(), &AuditScope::All, 0, Some(2))
+            .await
+            .unwrap();
+        assert_eq!((everything.total, everything.entries.len()), (4, 2), "{label}");
+
+        let by_user = AuditFilter {
+            username: Some(" Admin ".into()),
+            ..AuditFilter::default()
+        };
+        assert_eq!(
+            db.audit_entries(&by_user, &mine, 0, None).await.unwrap().total,
+            2,
+            "{label}"
+        );
+        let by_action = AuditFilter {
+            action: Some(AuditAction::CreateUser),
+            record: Some("user_account:7".into()),
+            ..AuditFilter::default()
+        };
+        assert_eq!(
+            db.audit_entries(&by_action, &mine, 0, None).await.unwrap().total,
+            1,
+            "{label}"
+        );
+        let recent = AuditFilter {
+            from: Some((now - Duration::days(1)).date_naive()),
+            ..AuditFilter::default()
+        };
+        assert_eq!(
+            db.audit_entries(&recent, &mine, 0, None).await.unwrap().total,
+            2,
+            "{label}"
+        );
+
+        // Nobody edits an entry, nor deletes one younger than 180 days; older ones may go.
+        let update = storage_exec(&db, "UPDATE audit_log SET username = 'x'").await;
+        assert!(update.is_err(), "{label}: update must be refused");
+        let delete_new = storage_exec(&db, "DELETE FROM audit_log WHERE username = 'clerk'").await;
+        assert!(
+            delete_new.is_err(),
+            "{label}: deleting a fresh entry must be refused"
+        );
+        let delete_old = storage_exec(
+            &db,
+            "DELETE FROM audit_log WHERE username = 'admin' AND action = 'login'",
+        )
+        .await;
+        assert!(delete_old.is_ok(), "{label}: {delete_old:?}");
+        let left = db
+            .audit_entries(&AuditFilter::default(), &AuditScope::All, 0, None)
+            .await
+            .unwrap();
+        assert_eq!(left.total, 3, "{label}");
+    }
+}
+
+/// Runs raw SQL as an attacker with database access through the app's pool would.
+async fn storage_exec(db: &Database, sql: &str) -> Result<u64, sqlx::Error> {
+    match db {
+        Database::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
+        Database::Postgres { pool, .. } => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
+    }
+}
