@@ -7,6 +7,7 @@ pub mod auth;
 mod caller;
 pub mod demo;
 mod error;
+pub mod org;
 pub mod roster;
 pub mod users;
 

@@ -340,3 +340,52 @@ async fn sessions_expire_by_kind_and_end_on_revocation() {
         assert!(resolve_session(&db, "not-a-token", t0()).await.unwrap().is_none());
     }
 }
+
+#[tokio::test]
+async fn admins_add_units_only_inside_their_township() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let (a, b) = two_townships(&db).await;
+        make_user(&db, "admin_a", Role::Admin, a.township).await;
+        let admin = Caller {
+            user: Some(logged_in(&db, "admin_a").await),
+            ..caller_at(t0(), "10.0.0.1")
+        };
+        let village = services::org::create_unit(&db, &admin, a.township, "village", "红旗村", "")
+            .await
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        services::org::create_unit(&db, &admin, village, "grid", "第一网格", "")
+            .await
+            .unwrap();
+        let again = services::org::create_unit(&db, &admin, a.township, "village", "红旗村", "").await;
+        assert!(
+            matches!(again, Err(ServiceError::Invalid(ref e)) if e.problem == Problem::Duplicate),
+            "{label}: {again:?}"
+        );
+        // A grid directly under a township breaks the tree's rules.
+        let misplaced = services::org::create_unit(&db, &admin, a.township, "grid", "第九网格", "").await;
+        assert!(
+            matches!(misplaced, Err(ServiceError::Invalid(ref e)) if e.problem == Problem::WrongParent),
+            "{label}: {misplaced:?}"
+        );
+        // Another township is out of reach, and the attempt is logged.
+        let foreign = services::org::create_unit(&db, &admin, b.township, "village", "越界村", "").await;
+        assert!(
+            matches!(foreign, Err(ServiceError::Invalid(ref e)) if e.field == "parent"),
+            "{label}"
+        );
+        let denied = db
+            .audit_entries(
+                &AuditFilter {
+                    action: Some(AuditAction::CreateOrgUnit),
+                    ..AuditFilter::default()
+                },
+                &AuditScope::All,
+                0,
+                None,
+            )
+            .await
+            .unwrap();
+        let outcomes: Vec<Outcome> = denied.entries.iter().map(|e| e.outcome).collect();
+        assert_eq!(outcomes, [Outcome::Denied, Outcome::Ok, Outcome::Ok], "{label}");
+    }
+}

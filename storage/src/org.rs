@@ -45,7 +45,7 @@ impl Database {
             ),
         };
         let unit = NewOrgUnit::new(kind, name, code, parent_kind)?;
-        let id = with_pool!(self, pool => {
+        let inserted = with_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(INSERT_ORG_UNIT)
             .bind(parent_id)
             .bind(unit.kind.as_str())
@@ -53,8 +53,20 @@ impl Database {
             .bind(&unit.code)
             .fetch_one(pool)
             .await
-        })?;
-        Ok(id)
+        });
+        match inserted {
+            Ok(id) => Ok(id),
+            // The same name under the same parent, or a code already in use.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                let field = if e.message().contains("code") {
+                    "code"
+                } else {
+                    "name"
+                };
+                Err(FieldError::new(field, Problem::Duplicate).into())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn org_unit(&self, id: i64) -> Result<Option<OrgUnit>> {

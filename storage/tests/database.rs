@@ -95,12 +95,13 @@ async fn org_units_nest_by_the_rules_of_the_tree() {
             t.label
         );
 
-        // The same name twice under one parent is refused by the database itself.
+        // The same name twice under one parent is refused by the database itself, and
+        // said as a duplicate name.
         let twice = db
             .create_org_unit(Some(township), OrgUnitKind::Village, "东湖村", None)
             .await;
         assert!(
-            matches!(twice, Err(StorageError::Query(_))),
+            matches!(twice, Err(StorageError::Invalid(ref e)) if e.field == "name" && e.problem == domain::Problem::Duplicate),
             "{}: {twice:?}",
             t.label
         );
