@@ -16,6 +16,18 @@ pub enum AppError {
     /// Bad input the user can fix.
     #[error("invalid input: {0}")]
     Invalid(FieldError),
+    /// No valid session: log in first.
+    #[error("not logged in")]
+    Unauthenticated,
+    /// Wrong username or password (never which of the two).
+    #[error("login failed")]
+    LoginFailed,
+    /// Too many failed logins; wait this many seconds.
+    #[error("throttled for {0} s")]
+    Throttled(i64),
+    /// An imported roster with problems, each by sheet, row and column.
+    #[error("roster has problems")]
+    Roster(Vec<domain::roster::RosterProblem>),
     /// A request that does not decode: arguments missing or malformed.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -35,7 +47,9 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotFound => 404,
-            AppError::Invalid(_) => 422,
+            AppError::Unauthenticated | AppError::LoginFailed => 401,
+            AppError::Throttled(_) => 429,
+            AppError::Invalid(_) | AppError::Roster(_) => 422,
             AppError::BadRequest(_) => 400,
             AppError::Unavailable | AppError::Network(_) => 503,
             AppError::Internal => 500,
@@ -79,6 +93,26 @@ impl From<storage::StorageError> for AppError {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl From<services::ServiceError> for AppError {
+    fn from(err: services::ServiceError) -> Self {
+        use services::ServiceError as S;
+        match err {
+            S::NotFound => AppError::NotFound,
+            S::Unauthenticated => AppError::Unauthenticated,
+            S::Invalid(e) => AppError::Invalid(e),
+            S::LoginFailed => AppError::LoginFailed,
+            S::Throttled(secs) => AppError::Throttled(secs),
+            S::Roster(problems) => AppError::Roster(problems),
+            S::Storage(e) => e.into(),
+            S::Internal(what) => {
+                tracing::error!(error = %what, "service error");
+                AppError::Internal
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +124,8 @@ mod tests {
             AppError::NotFound,
             AppError::Invalid(FieldError::new("name", Problem::Required)),
             AppError::BadRequest("x".into()),
+            AppError::Throttled(60),
+            AppError::LoginFailed,
             AppError::Unavailable,
             AppError::Internal,
         ] {

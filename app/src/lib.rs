@@ -13,18 +13,25 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::components::auth::{RequireArea, provide_auth};
 use crate::components::layout::{Area, AreaFrame};
 use crate::i18n::*;
-use crate::pages::{field, guide, home, not_found::NotFound, office, offline};
+use crate::pages::{
+    account, audit, field, guide, home, login, not_found::NotFound, office, offline, roster, users,
+};
 
 /// The HTML document around the app; rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    session::send_page_security_policy();
     view! {
         <!DOCTYPE html>
         <html>
@@ -55,31 +62,61 @@ pub fn App() -> impl IntoView {
     view! {
         // zh-CN unless the person chose English: the browser's Accept-Language is not
         // consulted, so a shared office PC set up in English still opens in Chinese.
-        <I18nContextProvider ssr_lang_header_getter=no_accept_language() cookie_options=locale_cookie()>
+        <I18nContextProvider ssr_lang_header_getter=locale_from_cookie()>
             <AppTitle />
             <Router>
+                <WithAuth>
                 <Routes fallback=|| view! { <NotFound /> }>
                     <ParentRoute path=path!("") view=|| area(Area::Public)>
                         <Route path=path!("") view=home::HomePage ssr=SsrMode::Async />
                         <Route path=path!("guide") view=guide::GuidePage />
                         <Route path=path!("offline") view=offline::OfflinePage />
+                        <Route path=path!("login") view=login::LoginPage />
                     </ParentRoute>
-                    <ParentRoute path=path!("field") view=|| area(Area::Field)>
+                    // Pages for any logged-in person.
+                    <ParentRoute path=path!("account") view=|| guarded(Area::Public)>
+                        <Route path=path!("") view=account::AccountPage ssr=SsrMode::Async />
+                    </ParentRoute>
+                    <ParentRoute path=path!("field") view=|| guarded(Area::Field)>
                         <Route path=path!("") view=field::FieldHome ssr=SsrMode::Async />
                     </ParentRoute>
-                    <ParentRoute path=path!("office") view=|| area(Area::Office)>
+                    <ParentRoute path=path!("office") view=|| guarded(Area::Office)>
                         <Route path=path!("") view=office::OfficeHome ssr=SsrMode::Async />
+                        <Route path=path!("users") view=users::UsersPage ssr=SsrMode::Async />
+                        <Route path=path!("audit") view=audit::AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("roster") view=roster::RosterPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
+                </WithAuth>
             </Router>
         </I18nContextProvider>
     }
+}
+
+/// Provides the login state inside the router, where a form posted without JavaScript
+/// finds its error in the URL (`__err`) and shows it.
+#[component]
+fn WithAuth(children: Children) -> impl IntoView {
+    provide_auth();
+    children()
 }
 
 fn area(area: Area) -> impl IntoView {
     view! {
         <AreaFrame area>
             <Outlet />
+        </AreaFrame>
+    }
+}
+
+/// An area only for logged-in people who may enter it. Rendered whole on the server
+/// (`SsrMode::Async`), so a redirect to the login page is a real HTTP redirect.
+fn guarded(area: Area) -> impl IntoView {
+    view! {
+        <AreaFrame area>
+            <RequireArea area>
+                <Outlet />
+            </RequireArea>
         </AreaFrame>
     }
 }
@@ -103,15 +140,60 @@ pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
 /// How long the chosen language is remembered.
 pub const LOCALE_COOKIE_MAX_AGE_SECS: i64 = 365 * 24 * 3600;
 
-/// The language cookie holds for the whole site and for a year, not just this path and
-/// this browser session.
-fn locale_cookie() -> leptos_i18n::context::CookieOptions<Locale> {
-    leptos_i18n::context::CookieOptions::<Locale>::default()
-        .path("/")
-        .max_age(LOCALE_COOKIE_MAX_AGE_SECS * 1000)
+/// On the server, the locale comes from our cookie and nothing else: leptos_i18n asks
+/// this getter for an Accept-Language value, and gets the cookie's locale instead (or
+/// nothing, which means zh-CN). In the browser the locale is read from `<html lang>`.
+fn locale_from_cookie() -> leptos_i18n::context::UseLocalesOptions {
+    leptos_i18n::context::UseLocalesOptions::default().ssr_lang_header_getter(|| {
+        #[cfg(feature = "ssr")]
+        {
+            let parts = use_context::<http::request::Parts>()?;
+            let header = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
+            cookie_value(header, LOCALE_COOKIE).map(str::to_owned)
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None
+        }
+    })
 }
 
-/// Locale options that ignore Accept-Language (see [`App`]).
-fn no_accept_language() -> leptos_i18n::context::UseLocalesOptions {
-    leptos_i18n::context::UseLocalesOptions::default().ssr_lang_header_getter(|| None)
+/// A path on this site: starts with one slash, not two (`//host` is another site), and
+/// carries no backslash or control character that a browser might reinterpret. Only
+/// such paths are followed after a login or a language switch.
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.chars().any(|c| c == '\\' || c.is_control())
+}
+
+/// The value of cookie `name` in a `Cookie:` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_are_followed() {
+        use super::is_local_path;
+        assert!(is_local_path("/"));
+        assert!(is_local_path("/field"));
+        assert!(!is_local_path("//evil.example/"));
+        assert!(!is_local_path("https://evil.example/"));
+        assert!(!is_local_path("/\\evil.example"));
+        assert!(!is_local_path("/a\nb"));
+        assert!(!is_local_path(""));
+    }
+
+    #[test]
+    fn cookie_values_are_found_by_exact_name() {
+        let header = "a=1; i18n_pref_locale=en;  minqing_session=abc";
+        assert_eq!(super::cookie_value(header, "i18n_pref_locale"), Some("en"));
+        assert_eq!(super::cookie_value(header, "minqing_session"), Some("abc"));
+        assert_eq!(super::cookie_value(header, "locale"), None);
+        assert_eq!(super::cookie_value("", "a"), None);
+    }
 }

@@ -20,3 +20,15 @@ export async function controlledByServiceWorker(page: Page): Promise<void> {
   await expect(page.locator("html[data-sw=ready]")).toHaveCount(1);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
 }
+
+/** The password of every demo account (services/src/demo.rs, README). */
+export const DEMO_PASSWORD = "minqing-demo-2026";
+
+/** Logs in through the login form, as a person would, and waits for the landing page. */
+export async function loginAs(page: Page, username: string, password = DEMO_PASSWORD): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码").fill(password);
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+}

@@ -1,34 +1,57 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, watchConsole } from "./helpers";
+import { hydrated, loginAs, watchConsole } from "./helpers";
 
 test.describe("server rendering", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("pages are complete and readable with JavaScript disabled", async ({ page }) => {
+  test("pages are complete and readable with JavaScript disabled", async ({ page, request }) => {
     await page.goto("/");
     await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
     await expect(page.getByRole("heading", { level: 1 })).toContainText("民情");
     await expect(page.getByRole("heading", { level: 1 })).toContainText("东湖镇");
-    await expect(page.getByTestId("township-summary")).toHaveText("12 个村(社区) · 26 个网格 · 5 个承办单位");
+    // The counts come from the database (other tests may have added units to it).
+    const overview = await (await request.post("/api/township_overview")).json();
+    await expect(page.getByTestId("township-summary")).toHaveText(
+      `${overview.villages} 个村(社区) · ${overview.grids} 个网格 · ${overview.departments} 个承办单位`,
+    );
+    expect(overview.villages).toBeGreaterThanOrEqual(12);
 
+    await page.goto("/guide");
+    await expect(page.getByRole("row", { name: /办理并出具书面处理意见/ })).toContainText("60 日");
+
+    // Logging in is a plain form post; the server sends the clerk on to the office.
     await page.goto("/office");
+    await expect(page).toHaveURL(/\/login\?next=\/office$/);
+    await page.getByLabel("用户名").fill("clerk");
+    await page.getByLabel("密码").fill("minqing-demo-2026");
+    await page.getByRole("button", { name: "登录" }).click();
+    await expect(page).toHaveURL(/\/office$/);
     await expect(page.getByRole("heading", { name: "东湖镇" })).toBeVisible();
     await expect(page.getByRole("row", { name: /新华社区/ })).toContainText("3 个网格");
     await expect(page.getByRole("listitem").filter({ hasText: "东湖司法所" })).toBeVisible();
 
-    await page.goto("/field");
-    await expect(page.getByRole("listitem").filter({ hasText: "东湖村" })).toContainText("第一网格、第二网格");
 
-    await page.goto("/guide");
-    await expect(page.getByRole("row", { name: /办理并出具书面处理意见/ })).toContainText("60 日");
+    // A wrong password without JavaScript: the error is rendered by the server.
+    await page.getByRole("link", { name: "王芳" }).click();
+    await page.getByRole("button", { name: "退出登录" }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await page.getByLabel("用户名").fill("officer");
+    await page.getByLabel("密码").fill("wrong password here");
+    await page.getByRole("button", { name: "登录" }).click();
+    await expect(page.getByRole("alert")).toHaveText("用户名或密码不正确。");
+    await page.getByLabel("用户名").fill("officer");
+    await page.getByLabel("密码").fill("minqing-demo-2026");
+    await page.getByRole("button", { name: "登录" }).click();
+    await expect(page).toHaveURL(/\/field$/);
+    await expect(page.getByRole("listitem").filter({ hasText: "东湖村" })).toContainText("第一网格、第二网格");
   });
 
   test("the language switch works as a plain link", async ({ page }) => {
-    await page.goto("/office");
+    await page.goto("/guide");
     await page.getByRole("link", { name: "切换到英文界面" }).click();
-    await expect(page).toHaveURL(/\/office$/);
+    await expect(page).toHaveURL(/\/guide$/);
     await expect(page.locator("html")).toHaveAttribute("lang", "en");
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Office desk");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Petition guide");
   });
 });
 
@@ -66,7 +89,11 @@ test("the chosen language is remembered across reloads", async ({ page }) => {
   await page.reload();
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Petition guide");
-  await page.goto("/field");
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("gridworker");
+  await page.getByLabel("Password").fill("minqing-demo-2026");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/field$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Village desk");
 
   await hydrated(page);
@@ -90,7 +117,8 @@ test("the health endpoint reports the database", async ({ request }) => {
 });
 
 test("the layout fits a 360 px phone with large touch targets", async ({ page }) => {
-  for (const path of ["/", "/guide", "/field", "/office"]) {
+  await loginAs(page, "admin");
+  for (const path of ["/", "/guide", "/login", "/account", "/office", "/office/users", "/office/audit"]) {
     await page.goto(path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);

@@ -10,8 +10,14 @@ use serde::Serialize;
 pub enum ServerError {
     #[error(transparent)]
     Storage(#[from] storage::StorageError),
+    #[error(transparent)]
+    Service(#[from] services::ServiceError),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("too many requests")]
+    TooManyRequests,
     #[error("cannot bind {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -29,8 +35,32 @@ struct ErrorBody<'a> {
 
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
+        use services::ServiceError as S;
         let (status, code, message) = match &self {
             ServerError::BadRequest(what) => (StatusCode::BAD_REQUEST, "bad_request", *what),
+            ServerError::Forbidden(what) => (StatusCode::FORBIDDEN, "forbidden", *what),
+            ServerError::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "提交过于频繁，请稍等片刻再试。",
+            ),
+            ServerError::Service(S::NotFound) => (StatusCode::NOT_FOUND, "not_found", "没有找到这条记录。"),
+            ServerError::Service(S::Unauthenticated | S::LoginFailed) => {
+                (StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录。")
+            }
+            ServerError::Service(S::Throttled(_)) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "请求过于频繁，请稍后再试。",
+            ),
+            ServerError::Service(S::Invalid(_) | S::Roster(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "填写的内容有误。")
+            }
+            ServerError::Service(S::Storage(e)) if e.is_unavailable() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "数据库暂时无法访问，请稍后重试。",
+            ),
             ServerError::Storage(e) if e.is_unavailable() => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

@@ -4,8 +4,10 @@
 //! `domain`, queries in `storage`, pages in `app`.
 
 pub mod error;
+pub mod export;
 pub mod pwa;
 pub mod routes;
+pub mod security;
 pub mod state;
 
 pub use error::ServerError;

@@ -105,6 +105,11 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             } else {
                 println!("demo township already present; nothing changed");
             }
+            let users = services::demo::seed_demo_users(&db, chrono::Utc::now()).await?;
+            println!(
+                "{users} demo accounts created (password {})",
+                services::demo::DEMO_PASSWORD
+            );
             Ok(())
         }
         Command::Backup { out } => {
@@ -129,7 +134,8 @@ async fn serve(db: Database, addr: SocketAddr, site_root: PathBuf) -> Result<(),
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
-    axum::serve(listener, server::router(state))
+    let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(ServerError::Serve)?;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// Pages precached so the app opens with no network after the first visit: the front
 /// door, the offline fallback, and the village officers' desk.
-const PRECACHED_PAGES: [&str; 3] = ["/", "/offline", "/field"];
+const PRECACHED_PAGES: [&str; 3] = ["/", "/offline", "/login"];
 
 /// The kinds of build output in `pkg/` that pages load.
 const PRECACHED_BUILD_FILES: [&str; 3] = [".wasm", ".js", ".css"];
@@ -117,11 +117,11 @@ mod tests {
         let sw = build(b"wasm");
         assert_eq!(
             sw.precache,
-            ["/", "/offline", "/field", "/pkg/minqing.abc123.wasm", "/pwa.js"]
+            ["/", "/offline", "/login", "/pkg/minqing.abc123.wasm", "/pwa.js"]
         );
         assert!(
             sw.script.contains(
-                r#"const PRECACHE = ["/","/offline","/field","/pkg/minqing.abc123.wasm","/pwa.js"];"#
+                r#"const PRECACHE = ["/","/offline","/login","/pkg/minqing.abc123.wasm","/pwa.js"];"#
             )
         );
         assert!(
@@ -149,7 +149,7 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(
             sw.precache,
-            ["/", "/offline", "/field", "/pkg/minqing.1.wasm", "/pwa.js"]
+            ["/", "/offline", "/login", "/pkg/minqing.1.wasm", "/pwa.js"]
         );
     }
 }

@@ -44,12 +44,21 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// Pages a phone keeps for use without signal: the public pages and the field area.
+// Office pages are never stored on the device.
+function keepsOffline(url) {
+  return !url.pathname.startsWith("/office") && !url.pathname.startsWith("/account");
+}
+
 // Pages: the newest from the network, a saved copy when offline, else the offline page.
+// A redirected answer (to the login page) is never stored under the page's address.
 async function pageNetworkFirst(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok) cache.put(request, response.clone());
+    if (response.ok && !response.redirected && keepsOffline(new URL(request.url))) {
+      cache.put(request, response.clone());
+    }
     return response;
   } catch (_offline) {
     return (

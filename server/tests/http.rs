@@ -1,66 +1,10 @@
 //! The HTTP edge, driven through the router as a browser would, on both engines.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use server::{AppState, router};
-use storage::testing::{self, TestDb};
-use tower::ServiceExt;
+mod common;
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-async fn app(t: &TestDb) -> Router {
-    t.db.seed_demo().await.expect("seed");
-    // No front-end build in the Rust tests: the site folder is empty, pages still render.
-    let site = testing::temp_dir();
-    let state = AppState::new(t.db.clone(), &site.0, "127.0.0.1:3000".parse().expect("addr"));
-    router(state)
-}
-
-/// The app on a fresh, migrated and seeded SQLite database, for cases that do not depend
-/// on the engine. Keep the `TestDb`: dropping it removes the database.
-async fn sqlite_app() -> (TestDb, Router) {
-    let t = testing::sqlite().await;
-    t.db.migrate().await.expect("migrate");
-    let app = app(&t).await;
-    (t, app)
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).expect("request")
-}
-
-fn get_with(uri: &str, name: header::HeaderName, value: &str) -> Request<Body> {
-    Request::get(uri)
-        .header(name, value)
-        .body(Body::empty())
-        .expect("request")
-}
-
-/// A server function call as the hydrated page makes it (a form-encoded POST).
-fn call(path: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::empty())
-        .expect("request")
-}
+use axum::http::{StatusCode, header};
+use common::*;
+use storage::testing;
 
 #[tokio::test]
 async fn health_reports_a_reachable_database_and_503_when_it_is_gone() {
@@ -100,7 +44,8 @@ async fn pages_render_completely_on_the_server_in_chinese() {
             t.label
         );
 
-        let office = send(&app, get("/office")).await;
+        let clerk = login(&app, "clerk").await;
+        let office = send(&app, get_with("/office", header::COOKIE, &clerk)).await;
         assert!(
             office.body.contains("东湖司法所") && office.body.contains("新华社区"),
             "{}",
@@ -134,7 +79,9 @@ async fn the_language_cookie_switches_the_whole_page() {
         "{cookie}"
     );
 
-    let page = send(&app, get_with("/office", header::COOKIE, "i18n_pref_locale=en")).await;
+    let clerk = login(&app, "clerk").await;
+    let cookies = format!("i18n_pref_locale=en; {clerk}");
+    let page = send(&app, get_with("/office", header::COOKIE, &cookies)).await;
     assert!(page.body.contains(r#"<html lang="en""#));
     assert!(page.body.contains("Office desk") && page.body.contains("3 grids"));
 
@@ -193,7 +140,7 @@ async fn the_service_worker_is_served_fresh() {
     assert_eq!(sw.headers[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
     assert_eq!(sw.headers[header::CACHE_CONTROL], "no-cache");
     assert!(
-        sw.body.contains(r#"const PRECACHE = ["/","/offline","/field"];"#),
+        sw.body.contains(r#"const PRECACHE = ["/","/offline","/login"];"#),
         "{}",
         sw.body
     );

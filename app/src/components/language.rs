@@ -31,7 +31,9 @@ pub fn LanguageSwitch() -> impl IntoView {
             aria-label=move || t_string!(i18n, language.switch_label)
             on:click=move |ev| {
                 ev.prevent_default();
-                i18n.set_locale(other());
+                let locale = other();
+                remember_locale(locale);
+                i18n.set_locale(locale);
             }
         >
             {t!(i18n, language.switch)}
@@ -39,9 +41,23 @@ pub fn LanguageSwitch() -> impl IntoView {
     }
 }
 
+/// Writes the locale cookie the server reads (the same one `/lang/<locale>` sets).
+fn remember_locale(locale: Locale) {
+    use wasm_bindgen::JsCast;
+    let cookie = format!(
+        "{}={}; path=/; max-age={}; samesite=lax",
+        crate::LOCALE_COOKIE,
+        locale.as_str(),
+        crate::LOCALE_COOKIE_MAX_AGE_SECS
+    );
+    if let Some(doc) = document().dyn_ref::<web_sys::HtmlDocument>() {
+        let _ = doc.set_cookie(&cookie);
+    }
+}
+
 /// Percent-encodes a path for use as a query value (our paths are ASCII, but a typed URL
 /// may not be).
-fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {

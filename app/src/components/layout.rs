@@ -5,10 +5,12 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_location;
 
+use crate::components::auth::{UserMenu, use_auth};
 use crate::components::connection::ConnectionStatus;
 use crate::components::language::LanguageSwitch;
 use crate::components::status::ErrorPanel;
 use crate::i18n::*;
+use domain::auth::Role;
 
 /// The three areas of the app, each with its own navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,7 @@ pub fn AreaFrame(area: Area, children: Children) -> impl IntoView {
                 <span class="topbar-tools">
                     <ConnectionStatus />
                     <LanguageSwitch />
+                    <UserMenu />
                 </span>
             </header>
             <nav class="area-nav" aria-label=move || td_string!(i18n.get_locale(), area.nav_label, area = area_name())>
@@ -78,6 +81,10 @@ enum NavItem {
     Guide,
     FieldHome,
     OfficeHome,
+    Users,
+    Roster,
+    Audit,
+    Account,
 }
 
 impl NavItem {
@@ -87,6 +94,10 @@ impl NavItem {
             NavItem::Guide => "/guide",
             NavItem::FieldHome => "/field",
             NavItem::OfficeHome => "/office",
+            NavItem::Users => "/office/users",
+            NavItem::Roster => "/office/roster",
+            NavItem::Audit => "/office/audit",
+            NavItem::Account => "/account",
         }
     }
 
@@ -96,29 +107,50 @@ impl NavItem {
             NavItem::Guide => t_string!(i18n, nav.guide),
             NavItem::FieldHome => t_string!(i18n, nav.field_home),
             NavItem::OfficeHome => t_string!(i18n, nav.office_home),
+            NavItem::Users => t_string!(i18n, nav.users),
+            NavItem::Roster => t_string!(i18n, nav.roster),
+            NavItem::Audit => t_string!(i18n, nav.audit),
+            NavItem::Account => t_string!(i18n, nav.account),
         }
+    }
+
+    /// Admin pages are listed only for admins (the server refuses everyone else anyway).
+    fn admin_only(self) -> bool {
+        matches!(self, NavItem::Users | NavItem::Roster | NavItem::Audit)
     }
 }
 
 #[component]
 fn AreaLinks(area: Area) -> impl IntoView {
     let i18n = use_i18n();
+    let auth = use_auth();
     let items: &[NavItem] = match area {
         Area::Public => &[NavItem::Home, NavItem::Guide],
-        Area::Field => &[NavItem::FieldHome],
-        Area::Office => &[NavItem::OfficeHome],
+        Area::Field => &[NavItem::FieldHome, NavItem::Account],
+        Area::Office => &[
+            NavItem::OfficeHome,
+            NavItem::Users,
+            NavItem::Roster,
+            NavItem::Audit,
+            NavItem::Account,
+        ],
     };
     let location = use_location();
-    items
-        .iter()
-        .map(|item| {
-            let href = item.href();
-            let current = move || (location.pathname.get() == href).then_some("page");
-            view! {
-                <a href=href aria-current=current>
-                    {move || item.label(i18n)}
-                </a>
-            }
-        })
-        .collect_view()
+    let link = move |item: NavItem| {
+        let href = item.href();
+        let current = move || (location.pathname.get() == href).then_some("page");
+        view! {
+            <a href=href aria-current=current>
+                {move || item.label(i18n)}
+            </a>
+        }
+    };
+    let is_admin = move || {
+        auth.me
+            .with(|u| u.as_ref().is_some_and(|u| u.has_role(Role::Admin)))
+    };
+    view! {
+        {items.iter().filter(|i| !i.admin_only()).map(|i| link(*i)).collect_view()}
+        {move || is_admin().then(|| items.iter().filter(|i| i.admin_only()).map(|i| link(*i)).collect_view())}
+    }
 }

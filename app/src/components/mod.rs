@@ -1,5 +1,6 @@
 //! Pieces shared by the pages.
 
+pub mod auth;
 pub mod connection;
 pub mod language;
 pub mod layout;

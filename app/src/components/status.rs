@@ -2,6 +2,9 @@
 
 use leptos::prelude::*;
 
+use domain::{FieldError, Problem};
+use leptos_i18n::I18nContext;
+
 use crate::error::AppError;
 use crate::i18n::*;
 
@@ -19,24 +22,70 @@ pub fn Loading() -> impl IntoView {
 #[component]
 pub fn ErrorMessage(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
-    let text = move || match &error {
-        AppError::NotFound => t_string!(i18n, error.not_found).to_owned(),
-        AppError::Invalid(e) => {
-            td_string!(
-                i18n.get_locale(),
-                error.invalid,
-                detail = format!("{} ({})", e.field, e.problem.code())
-            )
-        }
-        AppError::BadRequest(_) => t_string!(i18n, error.bad_request).to_owned(),
-        AppError::Unavailable | AppError::Network(_) => t_string!(i18n, error.unavailable).to_owned(),
-        AppError::Internal => t_string!(i18n, error.internal).to_owned(),
-    };
     view! {
         <p class="error-message" role="alert">
-            {text}
+            {move || error_text(i18n, &error)}
         </p>
     }
+}
+
+pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
+    match error {
+        AppError::NotFound => t_string!(i18n, error.not_found).to_owned(),
+        AppError::Invalid(e) => field_error_text(i18n, e),
+        AppError::Unauthenticated => t_string!(i18n, login.intro).to_owned(),
+        AppError::LoginFailed => t_string!(i18n, login.failed).to_owned(),
+        AppError::Throttled(seconds) => td_string!(i18n.get_locale(), login.throttled, seconds = *seconds),
+        AppError::BadRequest(_) => t_string!(i18n, error.bad_request).to_owned(),
+        AppError::Unavailable | AppError::Network(_) => t_string!(i18n, error.unavailable).to_owned(),
+        AppError::Roster(problems) => td_string!(i18n.get_locale(), roster.has_problems, n = problems.len()),
+        AppError::Internal => t_string!(i18n, error.internal).to_owned(),
+    }
+}
+
+/// "Please fill in “Username”.": the problem, naming the field as the form labels it.
+pub fn field_error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
+    let locale = i18n.get_locale();
+    let field = field_label(i18n, &e.field);
+    match e.problem {
+        Problem::Required => td_string!(locale, problem.required, field = field),
+        Problem::TooLong => td_string!(locale, problem.too_long, field = field),
+        Problem::ControlCharacters => td_string!(locale, problem.control_characters, field = field),
+        Problem::WrongParent => td_string!(locale, problem.wrong_parent, field = field),
+        Problem::WrongScope => t_string!(i18n, problem.wrong_scope).to_owned(),
+        Problem::BadUsername => td_string!(locale, problem.bad_username, field = field),
+        Problem::UsernameTaken => t_string!(i18n, problem.username_taken).to_owned(),
+        Problem::TooShort => td_string!(locale, problem.too_short, field = field),
+        Problem::CommonPassword => t_string!(i18n, problem.common_password).to_owned(),
+        Problem::WrongPassword => td_string!(locale, problem.wrong_password, field = field),
+        Problem::Duplicate => td_string!(locale, problem.duplicate, field = field),
+        Problem::UnknownValue => td_string!(locale, problem.unknown_value, field = field),
+        Problem::Mismatch => t_string!(i18n, problem.mismatch).to_owned(),
+        Problem::BadPhone => td_string!(locale, problem.bad_phone, field = field),
+    }
+}
+
+/// The label a form shows for a field name used by the rules.
+pub fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
+    match field {
+        "username" => t_string!(i18n, fields.username),
+        "display_name" => t_string!(i18n, fields.display_name),
+        "phone" => t_string!(i18n, fields.phone),
+        "password" => t_string!(i18n, fields.password),
+        "current_password" => t_string!(i18n, fields.current_password),
+        "new_password" => t_string!(i18n, fields.new_password),
+        "confirm_password" => t_string!(i18n, fields.confirm_password),
+        "role" => t_string!(i18n, fields.role),
+        "unit" => t_string!(i18n, fields.unit),
+        "user" => t_string!(i18n, fields.user),
+        "name" => t_string!(i18n, fields.name),
+        "parent" => t_string!(i18n, fields.parent),
+        "code" => t_string!(i18n, fields.code),
+        "kind" => t_string!(i18n, fields.kind),
+        "file" => t_string!(i18n, fields.file),
+        other => return other.to_owned(),
+    }
+    .to_owned()
 }
 
 /// The error boundary's fallback: a plain explanation, never a stack trace.

@@ -1,0 +1,273 @@
+//! The edge's guards, in the order a request meets them: the peer address, the
+//! cross-origin check on every state-changing request, the session, and the security
+//! headers (with a fresh CSP nonce per page) on the way out.
+
+use std::net::SocketAddr;
+
+use app::session::{PeerAddress, SESSION_COOKIE, clear_session_cookie, is_https, session_cookie};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use domain::auth::SessionKind;
+
+use crate::ServerError;
+use crate::state::AppState;
+
+/// Records the peer's address for the audit log and the login throttle. Behind a
+/// reverse proxy set `MINQING_TRUST_PROXY=1` to take the proxy's `X-Forwarded-For`.
+pub async fn peer_address(mut request: Request<Body>, next: Next) -> Response {
+    let socket = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let forwarded = trust_proxy()
+        .then(|| {
+            request
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|v| v.trim().to_owned())
+        })
+        .flatten();
+    if let Some(address) = forwarded.or(socket) {
+        request.extensions_mut().insert(PeerAddress(address));
+    }
+    next.run(request).await
+}
+
+fn trust_proxy() -> bool {
+    std::env::var("MINQING_TRUST_PROXY").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// Refuses a state-changing request that a browser says comes from another site.
+/// Browsers send `Sec-Fetch-Site` and `Origin` with every cross-origin POST; requests
+/// without either (curl, the sync client of a later issue) carry no ambient browser
+/// credentials to abuse.
+pub async fn same_origin_only(request: Request<Body>, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    if !is_same_origin(request.headers()) {
+        tracing::warn!(
+            origin = ?request.headers().get(header::ORIGIN),
+            fetch_site = ?request.headers().get("sec-fetch-site"),
+            path = %request.uri().path(),
+            "cross-origin request refused"
+        );
+        return ServerError::Forbidden("跨站提交已被拒绝：请在本站页面上操作。").into_response();
+    }
+    next.run(request).await
+}
+
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        // "none": typed into the address bar or opened from a bookmark.
+        return site == "same-origin" || site == "none";
+    }
+    match (text(header::ORIGIN), text(header::HOST)) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => origin_host(origin) == Some(host),
+        (Some(_), None) => false,
+    }
+}
+
+/// `https://example.org:8443` → `example.org:8443`; `null` and junk → `None`.
+fn origin_host(origin: &str) -> Option<&str> {
+    let (scheme, rest) = origin.split_once("://")?;
+    (matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains('/')).then_some(rest)
+}
+
+/// A token bucket per address for state-changing requests: bursts of `CAPACITY`, then
+/// `REFILL_PER_SEC` a second. Generous for people (a clerk at a busy desk posts a few
+/// times a minute), tight for a script hammering a form. Kept in memory: it guards one
+/// server process, and a restart forgets it harmlessly.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    buckets: std::sync::Mutex<std::collections::HashMap<String, (f64, std::time::Instant)>>,
+}
+
+impl RateLimiter {
+    pub const CAPACITY: f64 = 120.0;
+    pub const REFILL_PER_SEC: f64 = 2.0;
+
+    /// Takes one token for `key`; false when the bucket is empty.
+    pub fn allow(&self, key: &str, now: std::time::Instant) -> bool {
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return true;
+        };
+        if buckets.len() > 100_000 {
+            // Forget full buckets rather than grow without bound.
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * Self::REFILL_PER_SEC < Self::CAPACITY
+            });
+        }
+        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((Self::CAPACITY, now));
+        let refilled =
+            (*tokens + now.duration_since(*at).as_secs_f64() * Self::REFILL_PER_SEC).min(Self::CAPACITY);
+        *at = now;
+        if refilled >= 1.0 {
+            *tokens = refilled - 1.0;
+            true
+        } else {
+            *tokens = refilled;
+            false
+        }
+    }
+}
+
+/// Refuses state-changing requests from an address that sends too many (429).
+pub async fn rate_limit(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let key = request
+        .extensions()
+        .get::<PeerAddress>()
+        .map(|a| a.0.clone())
+        .unwrap_or_default();
+    if !state.rate_limiter.allow(&key, std::time::Instant::now()) {
+        tracing::warn!(address = %key, "rate limit reached");
+        return ServerError::TooManyRequests.into_response();
+    }
+    next.run(request).await
+}
+
+/// Paths that never need the session: build files, icons, the worker, health.
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/icons/")
+        || matches!(
+            path,
+            "/sw.js" | "/pwa.js" | "/manifest.webmanifest" | "/healthz" | "/favicon.ico"
+        )
+}
+
+/// Resolves the session cookie once per request and leaves the session in the
+/// request's extensions for pages, server functions and handlers. A cookie that no
+/// longer matches a session is removed; a field phone's cookie is renewed as it is used.
+pub async fn session(State(state): State<AppState>, mut request: Request<Body>, next: Next) -> Response {
+    if is_static(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let token = request
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| app::cookie_value(c, SESSION_COOKIE))
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let Some(token) = token else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let secure = is_https(&parts);
+    request = Request::from_parts(parts, body);
+    let resolved = match services::auth::resolve_session(&state.db, &token, chrono::Utc::now()).await {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            tracing::warn!(error = %e, "session lookup failed");
+            return ServerError::from(e).into_response();
+        }
+    };
+    let renew = resolved
+        .as_ref()
+        .filter(|s| s.touched && s.user.session_kind == SessionKind::Field)
+        .map(|s| s.user.session_kind);
+    let valid = resolved.is_some();
+    if let Some(session) = resolved {
+        request.extensions_mut().insert(session);
+    }
+    let mut response = next.run(request).await;
+    let cookie = if !valid {
+        Some(clear_session_cookie(secure))
+    } else {
+        renew.map(|kind| session_cookie(&token, kind.cookie_max_age().num_seconds(), secure))
+    };
+    // A response that sets the cookie itself (login, logout) has the last word.
+    let sets_own = response.headers().get_all(header::SET_COOKIE).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
+    });
+    if let Some(value) = cookie
+        .filter(|_| !sets_own)
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The security headers on every response. Pages carry their own
+/// Content-Security-Policy with the nonce of their scripts (set by the app's shell);
+/// everything else gets the same policy with no script allowed inline.
+pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&app::session::content_security_policy(None))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_rate_limit_allows_a_burst_then_refills() {
+        let limiter = RateLimiter::default();
+        let start = std::time::Instant::now();
+        let burst = (0..200).filter(|_| limiter.allow("10.0.0.1", start)).count();
+        assert_eq!(burst, RateLimiter::CAPACITY as usize);
+        assert!(!limiter.allow("10.0.0.1", start));
+        // Another address has its own bucket; a second later two more are allowed.
+        assert!(limiter.allow("10.0.0.2", start));
+        let later = start + std::time::Duration::from_secs(1);
+        assert!(limiter.allow("10.0.0.1", later));
+        assert!(limiter.allow("10.0.0.1", later));
+        assert!(!limiter.allow("10.0.0.1", later));
+    }
+
+    #[test]
+    fn cross_origin_writes_are_told_apart() {
+        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(is_same_origin(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("origin", "http://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("origin", "null"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        // No browser headers at all: not a browser, so no ambient cookie to abuse.
+        assert!(is_same_origin(&headers(&[])));
+    }
+}
