@@ -31,7 +31,7 @@ async fn try_login(app: &Router, username: &str, password: &str) -> Reply {
     .await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_area_admits_only_its_roles_and_sends_strangers_to_login() {
     for t in testing::all_migrated().await {
         let app = app(&t).await;
@@ -64,7 +64,7 @@ async fn each_area_admits_only_its_roles_and_sends_strangers_to_login() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_name_and_a_wrong_password_look_the_same_then_throttle() {
     let (_t, app) = sqlite_app().await;
     let wrong_password = try_login(&app, "clerk", "not-the-password").await;
@@ -83,7 +83,7 @@ async fn a_wrong_name_and_a_wrong_password_look_the_same_then_throttle() {
     assert!(locked.body.contains("throttled"), "{}", locked.body);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_post_from_another_site_is_refused() {
     let (_t, app) = sqlite_app().await;
     let body = format!("username=clerk&password={}", services::demo::DEMO_PASSWORD);
@@ -111,7 +111,7 @@ async fn a_form_post_from_another_site_is_refused() {
     assert!(send(&app, request).await.headers.contains_key(header::SET_COOKIE));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_carry_a_nonce_policy_and_the_security_headers() {
     let (_t, app) = sqlite_app().await;
     let page = send(&app, get("/login")).await;
@@ -148,7 +148,7 @@ async fn pages_carry_a_nonce_policy_and_the_security_headers() {
     assert!(!policy.contains("nonce"), "{policy}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_cookie_is_http_only_and_logout_ends_it() {
     let (_t, app) = sqlite_app().await;
     let reply = try_login(&app, "clerk", services::demo::DEMO_PASSWORD).await;
@@ -196,7 +196,7 @@ async fn the_session_cookie_is_http_only_and_logout_ends_it() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_creates_an_account_that_can_log_in_and_the_audit_log_shows_it() {
     for t in testing::all_migrated().await {
         let app = app(&t).await;
@@ -260,7 +260,7 @@ async fn an_admin_creates_an_account_that_can_log_in_and_the_audit_log_shows_it(
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabling_an_account_logs_it_out_everywhere() {
     let (t, app) = sqlite_app().await;
     let officer = login(&app, "officer").await;

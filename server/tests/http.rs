@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use common::*;
 use storage::testing;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_reports_a_reachable_database_and_503_when_it_is_gone() {
     for t in testing::all_migrated().await {
         let app = app(&t).await;
@@ -27,7 +27,7 @@ async fn health_reports_a_reachable_database_and_503_when_it_is_gone() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_completely_on_the_server_in_chinese() {
     for t in testing::all_migrated().await {
         let app = app(&t).await;
@@ -66,7 +66,7 @@ async fn pages_render_completely_on_the_server_in_chinese() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_language_cookie_switches_the_whole_page() {
     let (_t, app) = sqlite_app().await;
 
@@ -97,7 +97,7 @@ async fn the_language_cookie_switches_the_whole_page() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_are_404_pages() {
     let (_t, app) = sqlite_app().await;
     let missing = send(&app, get("/no/such/page")).await;
@@ -105,7 +105,7 @@ async fn unknown_pages_are_404_pages() {
     assert!(missing.body.contains("页面不存在") && missing.body.contains("返回首页"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_answer_data_and_bad_calls_are_not_500() {
     for t in testing::all_migrated().await {
         let app = app(&t).await;
@@ -132,7 +132,7 @@ async fn server_functions_answer_data_and_bad_calls_are_not_500() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_worker_is_served_fresh() {
     let (_t, app) = sqlite_app().await;
     let sw = send(&app, get("/sw.js")).await;
