@@ -56,7 +56,7 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
     use crate::session::{is_https, session_cookie};
     let caller = crate::session::caller();
     let logged_in = services::auth::login(&database()?, &caller, &username, &password).await?;
-    let secure = use_context::<http::request::Parts>().is_some_and(|p| is_https(&p));
+    let secure = use_context::<http::request::Parts>().is_some_and(|p| is_https(&p.uri, &p.headers));
     let cookie = session_cookie(
         &logged_in.token,
         logged_in.kind.cookie_max_age().num_seconds(),
@@ -82,7 +82,7 @@ pub async fn logout() -> Result<String, AppError> {
     use crate::session::{clear_session_cookie, is_https};
     let caller = crate::session::caller();
     services::auth::logout(&database()?, &caller).await?;
-    let secure = use_context::<http::request::Parts>().is_some_and(|p| is_https(&p));
+    let secure = use_context::<http::request::Parts>().is_some_and(|p| is_https(&p.uri, &p.headers));
     if let (Some(response), Ok(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
         http::HeaderValue::from_str(&clear_session_cookie(secure)),

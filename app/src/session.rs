@@ -28,10 +28,9 @@ pub fn clear_session_cookie(secure: bool) -> String {
 }
 
 /// Whether the request came over HTTPS (directly or through a proxy that says so).
-pub fn is_https(parts: &http::request::Parts) -> bool {
-    parts.uri.scheme_str() == Some("https")
-        || parts
-            .headers
+pub fn is_https(uri: &http::Uri, headers: &http::HeaderMap) -> bool {
+    uri.scheme_str() == Some("https")
+        || headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))

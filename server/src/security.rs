@@ -163,9 +163,7 @@ pub async fn session(State(state): State<AppState>, mut request: Request<Body>, 
     let Some(token) = token else {
         return next.run(request).await;
     };
-    let (parts, body) = request.into_parts();
-    let secure = is_https(&parts);
-    request = Request::from_parts(parts, body);
+    let secure = is_https(request.uri(), request.headers());
     let resolved = match services::auth::resolve_session(&state.db, &token, chrono::Utc::now()).await {
         Ok(resolved) => resolved,
         Err(e) => {

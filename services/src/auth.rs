@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use domain::audit::{AuditAction, Outcome};
-use domain::auth::{CurrentUser, SessionKind, Throttle, check_new_password, clean_username};
+use domain::auth::{CurrentUser, SessionKind, Throttle, check_new_password};
 use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
 use storage::{Database, NewSession};
@@ -257,9 +257,4 @@ pub async fn change_password(
     entry.record_id = Some(user.user_id.to_string());
     db.append_audit(&entry).await?;
     Ok(())
-}
-
-/// Checks a username for a new account (shared by the admin form and the import).
-pub fn checked_username(raw: &str) -> Result<String> {
-    Ok(clean_username(raw)?)
 }

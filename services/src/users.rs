@@ -114,11 +114,8 @@ pub async fn create(db: &Database, caller: &Caller, form: &NewUserForm) -> Resul
     let mut entry = caller.audit(AuditAction::CreateUser, Outcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(id.to_string());
-    entry.detail = Some(format!(
-        "{} {:?}",
-        new.username,
-        new.grants.first().map(|g| g.0.as_str())
-    ));
+    let roles: Vec<&str> = new.grants.iter().map(|(role, _)| role.as_str()).collect();
+    entry.detail = Some(format!("{} {}", new.username, roles.join(",")));
     db.append_audit(&entry).await?;
     Ok(id)
 }
