@@ -23,8 +23,32 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes a password with a fresh random salt (PHC string format).
-pub fn hash_password(password: &str) -> Result<String> {
+/// Hashes a password with a fresh random salt (PHC string format). Argon2 takes tens of
+/// milliseconds of CPU on purpose, so it runs on the blocking pool, not on a thread that
+/// serves requests.
+pub async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_owned();
+    off_thread(move || hash_blocking(&password)).await?
+}
+
+/// Hashes several passwords (a roster import) in one trip to the blocking pool.
+pub async fn hash_passwords(passwords: Vec<String>) -> Result<Vec<String>> {
+    off_thread(move || passwords.iter().map(|p| hash_blocking(p)).collect()).await?
+}
+
+/// True if `password` matches `hash`. A malformed hash matches nothing.
+pub async fn verify_password(password: &str, hash: &str) -> Result<bool> {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    off_thread(move || verify_blocking(&password, &hash)).await
+}
+
+/// True if `password` matches the dummy hash (never, in practice): the cost of a check.
+async fn verify_dummy(password: &str) -> Result<bool> {
+    let password = password.to_owned();
+    off_thread(move || verify_blocking(&password, &DUMMY_HASH)).await
+}
+
+fn hash_blocking(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     argon2()
         .hash_password(password.as_bytes(), &salt)
@@ -32,15 +56,20 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| ServiceError::Internal(format!("password hashing failed: {e}")))
 }
 
-/// True if `password` matches `hash`. A malformed hash matches nothing.
-pub fn verify_password(password: &str, hash: &str) -> bool {
+fn verify_blocking(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("password worker failed: {e}")))
 }
 
 /// Checked against when the username does not exist, so a wrong name takes as long as a
 /// wrong password and the timing tells nothing.
 static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("minqing dummy password for timing").unwrap_or_default());
+    LazyLock::new(|| hash_blocking("minqing dummy password for timing").unwrap_or_default());
 
 /// A new session token (256 random bits, URL-safe) and the hash stored for it.
 fn new_token() -> (String, String) {
@@ -90,9 +119,19 @@ pub async fn login(db: &Database, caller: &Caller, username: &str, password: &st
     if let Some(address) = &caller.address {
         keys.push((address_key(address), Throttle::ADDRESS));
     }
-    for (key, rule) in &keys {
-        let failures = db.login_failures(key, now - rule.window).await?;
+    // Record the attempt first and judge it against the others, so a burst of parallel
+    // guesses cannot all pass the check before any of them is counted.
+    let mut attempts = Vec::with_capacity(keys.len());
+    for (key, _) in &keys {
+        attempts.push(db.record_login_attempt(key, now).await?);
+    }
+    for ((key, rule), attempt) in keys.iter().zip(&attempts) {
+        let failures = db.login_failures(key, now - rule.window, *attempt).await?;
         if let Some(at) = rule.retry_at(&failures, now) {
+            // A refused attempt was never checked, so it does not lengthen the wait.
+            for id in &attempts {
+                db.forget_login_attempt(*id).await?;
+            }
             let mut entry = caller.audit(AuditAction::Login, Outcome::Denied);
             entry.username = Some(username.clone());
             entry.detail = Some("throttled".into());
@@ -103,22 +142,25 @@ pub async fn login(db: &Database, caller: &Caller, username: &str, password: &st
 
     let credentials = db.credentials(&username).await?;
     let ok = match &credentials {
-        Some(c) => verify_password(password, &c.password_hash) && !c.disabled,
+        Some(c) => verify_password(password, &c.password_hash).await? && !c.disabled,
         None => {
-            let _ = verify_password(password, &DUMMY_HASH);
+            verify_dummy(password).await?;
             false
         }
     };
     let Some(credentials) = credentials.filter(|_| ok) else {
-        for (key, _) in &keys {
-            db.record_login_failure(key, now).await?;
-        }
+        // The recorded attempts stay: they are the failures.
         let mut entry = caller.audit(AuditAction::Login, Outcome::Failed);
         entry.username = Some(username.clone());
         db.append_audit(&entry).await?;
         return Err(ServiceError::LoginFailed);
     };
 
+    // Success wipes the account's failures; the address keeps its earlier ones (other
+    // names tried from there) but not this attempt.
+    for id in &attempts {
+        db.forget_login_attempt(*id).await?;
+    }
     db.clear_login_failures(&account_key(&username), now - Duration::hours(24))
         .await?;
     let grants = db.grants(credentials.user_id).await?;
@@ -238,7 +280,7 @@ pub async fn change_password(
         .password_hash(user.user_id)
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
-    if !verify_password(current, &hash) {
+    if !verify_password(current, &hash).await? {
         let mut entry = caller.audit(AuditAction::ChangePassword, Outcome::Failed);
         entry.record_kind = Some("user_account".into());
         entry.record_id = Some(user.user_id.to_string());
@@ -249,7 +291,7 @@ pub async fn change_password(
     if new != confirm {
         return Err(FieldError::new("confirm_password", Problem::Mismatch).into());
     }
-    let new_hash = hash_password(new)?;
+    let new_hash = hash_password(new).await?;
     db.set_password_hash(user.user_id, &new_hash, caller.now, caller.session.as_deref())
         .await?;
     let mut entry = caller.audit(AuditAction::ChangePassword, Outcome::Ok);

@@ -37,7 +37,7 @@ pub async fn seed_demo_users(db: &Database, now: DateTime<Utc>) -> Result<usize>
             OrgUnitKind::Grid => village.and_then(|v| v.grids.first()).map(|g| g.id),
         }
     };
-    let hash = hash_password(DEMO_PASSWORD)?;
+    let hash = hash_password(DEMO_PASSWORD).await?;
     let mut created = 0;
     for (username, display_name, role) in DEMO_USERS {
         if db.credentials(username).await?.is_some() {

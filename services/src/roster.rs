@@ -13,7 +13,7 @@ use domain::roster::{RosterProblem, Sheet, SheetKind, UnitRow, UserRow, sheet_ki
 use domain::{FieldError, Problem};
 use storage::{Database, PlannedUnit, PlannedUser, RosterPlan, UnitRef};
 
-use crate::auth::hash_password;
+use crate::auth::hash_passwords;
 use crate::{Caller, Result, ServiceError};
 
 /// Larger files are refused before they are read.
@@ -252,9 +252,10 @@ pub async fn check(db: &Database, caller: &Caller, sheets: &[Cells]) -> Result<R
         problems.sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
         return Err(ServiceError::Roster(problems));
     }
-    for (row, unit) in pending {
+    let hashes = hash_passwords(pending.iter().map(|(row, _)| row.password.clone()).collect()).await?;
+    for ((row, unit), password_hash) in pending.into_iter().zip(hashes) {
         plan.users.push(PlannedUser {
-            password_hash: hash_password(&row.password)?,
+            password_hash,
             username: row.username,
             display_name: row.display_name,
             phone: row.phone,

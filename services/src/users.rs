@@ -109,7 +109,7 @@ pub async fn check_new_user(db: &Database, caller: &Caller, form: &NewUserForm) 
 /// Creates an account. Returns its id.
 pub async fn create(db: &Database, caller: &Caller, form: &NewUserForm) -> Result<i64> {
     let new = check_new_user(db, caller, form).await?;
-    let hash = hash_password(&form.password)?;
+    let hash = hash_password(&form.password).await?;
     let id = db.create_user(&new, &hash, caller.now).await?;
     let mut entry = caller.audit(AuditAction::CreateUser, Outcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
@@ -144,7 +144,7 @@ pub async fn set_disabled(db: &Database, caller: &Caller, user_id: i64, disabled
 pub async fn reset_password(db: &Database, caller: &Caller, user_id: i64, password: &str) -> Result<()> {
     let user = writable(db, caller, AuditAction::ResetPassword, user_id).await?;
     check_new_password(password, &user.username)?;
-    let hash = hash_password(password)?;
+    let hash = hash_password(password).await?;
     db.set_password_hash(user.id, &hash, caller.now, None).await?;
     let mut entry = caller.audit(AuditAction::ResetPassword, Outcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());

@@ -86,7 +86,7 @@ async fn two_townships(db: &Database) -> (Place, Place) {
 }
 
 async fn make_user(db: &Database, username: &str, role: Role, unit: i64) -> i64 {
-    let hash = hash_password(PASSWORD).unwrap();
+    let hash = hash_password(PASSWORD).await.unwrap();
     let user = NewUser {
         username: username.into(),
         display_name: username.into(),
@@ -213,6 +213,43 @@ async fn admins_manage_only_their_own_township_and_denials_are_logged() {
             .await
             .unwrap();
         assert!(admin_view.total >= 3, "{label}");
+    }
+}
+
+/// A burst of guesses sent at once must not all slip past the check before any of
+/// them is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_count_against_each_other() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let (a, _) = two_townships(&db).await;
+        make_user(&db, "clerk_a", Role::Clerk, a.township).await;
+        let guesses = (0..12).map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let caller = caller_at(t0() + Duration::milliseconds(i), "10.0.0.9");
+                login(&db, &caller, "clerk_a", "wrong password!").await
+            })
+        });
+        let mut checked = 0;
+        for guess in guesses.collect::<Vec<_>>() {
+            match guess.await.unwrap() {
+                Err(ServiceError::LoginFailed) => checked += 1,
+                Err(ServiceError::Throttled(_)) => {}
+                other => panic!("{label}: {other:?}"),
+            }
+        }
+        assert!(checked <= 5, "{label}: {checked} guesses were checked");
+        // Refused guesses were never checked and do not count; five checked failures
+        // make even the right password wait.
+        let right = login(
+            &db,
+            &caller_at(t0() + Duration::seconds(1), "10.0.0.10"),
+            "clerk_a",
+            PASSWORD,
+        )
+        .await;
+        let waits = matches!(right, Err(ServiceError::Throttled(_)));
+        assert_eq!(waits, checked == 5, "{label}: {checked} checked, then {right:?}");
     }
 }
 

@@ -20,7 +20,7 @@ async fn admin(db: &Database) -> Caller {
         phone: None,
         grants: vec![(Role::Admin, township)],
     };
-    db.create_user(&user, &hash_password(PASSWORD).unwrap(), Utc::now())
+    db.create_user(&user, &hash_password(PASSWORD).await.unwrap(), Utc::now())
         .await
         .unwrap();
     let caller = Caller::anonymous(Utc::now());

@@ -333,28 +333,50 @@ impl Database {
         })
     }
 
-    pub async fn record_login_failure(&self, key: &str, now: DateTime<Utc>) -> Result<()> {
+    /// Records a login attempt against `key` before its password is checked, so that
+    /// attempts made in parallel count against each other. Returns the attempt's id; a
+    /// successful or refused-unchecked attempt is taken back with
+    /// [`Database::forget_login_attempt`], a failed one stays as a failure.
+    pub async fn record_login_attempt(&self, key: &str, now: DateTime<Utc>) -> Result<i64> {
         with_pool!(self, pool => {
-            sqlx::query("INSERT INTO login_failure (key, at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(now)
+            Ok(sqlx::query_scalar::<_, i64>(
+                "INSERT INTO login_failure (key, at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(key)
+            .bind(now)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// The failures recorded for `key` since `since`, leaving out the attempt `except`
+    /// (the one being judged).
+    pub async fn login_failures(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+        except: i64,
+    ) -> Result<Vec<DateTime<Utc>>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, DateTime<Utc>>(
+                "SELECT at FROM login_failure WHERE key = $1 AND at > $2 AND id <> $3 ORDER BY at",
+            )
+            .bind(key)
+            .bind(since)
+            .bind(except)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn forget_login_attempt(&self, id: i64) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM login_failure WHERE id = $1")
+                .bind(id)
                 .execute(pool)
                 .await?;
         });
         Ok(())
-    }
-
-    /// The failures recorded for `key` since `since`.
-    pub async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
-        with_pool!(self, pool => {
-            Ok(sqlx::query_scalar::<_, DateTime<Utc>>(
-                "SELECT at FROM login_failure WHERE key = $1 AND at > $2 ORDER BY at",
-            )
-            .bind(key)
-            .bind(since)
-            .fetch_all(pool)
-            .await?)
-        })
     }
 
     /// Forgets `key`'s failures (after a successful login) and everyone's older than

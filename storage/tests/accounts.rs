@@ -136,36 +136,46 @@ async fn sessions_end_when_revoked_disabled_or_the_password_is_reset() {
 }
 
 #[tokio::test]
-async fn login_failures_are_counted_per_key_and_cleared() {
+async fn login_attempts_are_counted_per_key_and_cleared() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
+        let mut ids = Vec::new();
         for minute in 0..3 {
-            db.record_login_failure("user:a", t0() + Duration::minutes(minute))
-                .await
-                .unwrap();
+            ids.push(
+                db.record_login_attempt("user:a", t0() + Duration::minutes(minute))
+                    .await
+                    .unwrap(),
+            );
         }
-        db.record_login_failure("user:b", t0()).await.unwrap();
+        let other = db.record_login_attempt("user:b", t0()).await.unwrap();
         let since = t0() - Duration::hours(1);
+        // The attempt being judged does not count against itself.
         assert_eq!(
-            db.login_failures("user:a", since).await.unwrap().len(),
-            3,
+            db.login_failures("user:a", since, ids[2]).await.unwrap().len(),
+            2,
             "{label}"
         );
+        assert_eq!(db.login_failures("user:a", since, other).await.unwrap().len(), 3);
         assert_eq!(
-            db.login_failures("user:a", t0() + Duration::seconds(30))
+            db.login_failures("user:a", t0() + Duration::seconds(30), other)
                 .await
                 .unwrap()
                 .len(),
             2
         );
+        db.forget_login_attempt(ids[0]).await.unwrap();
+        assert_eq!(db.login_failures("user:a", since, other).await.unwrap().len(), 2);
         db.clear_login_failures("user:a", t0() - Duration::days(1))
             .await
             .unwrap();
         assert!(
-            db.login_failures("user:a", since).await.unwrap().is_empty(),
+            db.login_failures("user:a", since, other)
+                .await
+                .unwrap()
+                .is_empty(),
             "{label}"
         );
         assert_eq!(
-            db.login_failures("user:b", since).await.unwrap().len(),
+            db.login_failures("user:b", since, -1).await.unwrap().len(),
             1,
             "{label}"
         );
