@@ -4,11 +4,14 @@
 //!
 //! Names follow `docs/GLOSSARY.md`: one English name per concept of the field.
 
+pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod org;
+pub mod petition;
 pub mod policy;
+pub mod resident_id;
 pub mod roster;
 pub mod validation;
 

@@ -36,10 +36,29 @@ pub enum Problem {
     Mismatch,
     #[error("bad_phone")]
     BadPhone,
+    #[error("file_empty")]
+    FileEmpty,
+    #[error("file_too_large")]
+    FileTooLarge,
+    /// Not a JPEG, PNG, WebP or PDF, or one too damaged to read.
+    #[error("file_type_not_allowed")]
+    FileTypeNotAllowed,
+    #[error("too_many")]
+    TooMany,
+    #[error("bad_resident_id_length")]
+    BadResidentIdLength,
+    #[error("bad_resident_id_date")]
+    BadResidentIdDate,
+    #[error("bad_resident_id_check")]
+    BadResidentIdCheck,
+    #[error("bad_date")]
+    BadDate,
+    #[error("bad_number")]
+    BadNumber,
 }
 
 impl Problem {
-    pub const ALL: [Problem; 14] = [
+    pub const ALL: [Problem; 23] = [
         Problem::Required,
         Problem::TooLong,
         Problem::ControlCharacters,
@@ -54,6 +73,15 @@ impl Problem {
         Problem::UnknownValue,
         Problem::Mismatch,
         Problem::BadPhone,
+        Problem::FileEmpty,
+        Problem::FileTooLarge,
+        Problem::FileTypeNotAllowed,
+        Problem::TooMany,
+        Problem::BadResidentIdLength,
+        Problem::BadResidentIdDate,
+        Problem::BadResidentIdCheck,
+        Problem::BadDate,
+        Problem::BadNumber,
     ];
 
     /// The stable code, also the i18n key suffix.
@@ -73,6 +101,15 @@ impl Problem {
             Problem::UnknownValue => "unknown_value",
             Problem::Mismatch => "mismatch",
             Problem::BadPhone => "bad_phone",
+            Problem::FileEmpty => "file_empty",
+            Problem::FileTooLarge => "file_too_large",
+            Problem::FileTypeNotAllowed => "file_type_not_allowed",
+            Problem::TooMany => "too_many",
+            Problem::BadResidentIdLength => "bad_resident_id_length",
+            Problem::BadResidentIdDate => "bad_resident_id_date",
+            Problem::BadResidentIdCheck => "bad_resident_id_check",
+            Problem::BadDate => "bad_date",
+            Problem::BadNumber => "bad_number",
         }
     }
 }

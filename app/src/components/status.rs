@@ -62,6 +62,15 @@ pub fn field_error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
         Problem::UnknownValue => td_string!(locale, problem.unknown_value, field = field),
         Problem::Mismatch => t_string!(i18n, problem.mismatch).to_owned(),
         Problem::BadPhone => td_string!(locale, problem.bad_phone, field = field),
+        Problem::FileEmpty => t_string!(i18n, problem.file_empty).to_owned(),
+        Problem::FileTooLarge => t_string!(i18n, problem.file_too_large).to_owned(),
+        Problem::FileTypeNotAllowed => t_string!(i18n, problem.file_type_not_allowed).to_owned(),
+        Problem::TooMany => td_string!(locale, problem.too_many, field = field),
+        Problem::BadResidentIdLength => td_string!(locale, problem.bad_resident_id_length, field = field),
+        Problem::BadResidentIdDate => td_string!(locale, problem.bad_resident_id_date, field = field),
+        Problem::BadResidentIdCheck => td_string!(locale, problem.bad_resident_id_check, field = field),
+        Problem::BadDate => td_string!(locale, problem.bad_date, field = field),
+        Problem::BadNumber => td_string!(locale, problem.bad_number, field = field),
     }
 }
 
