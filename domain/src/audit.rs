@@ -162,16 +162,24 @@ pub struct AuditFilter {
 impl AuditFilter {
     /// The filter's date range as UTC instants: `[from 00:00, to+1 00:00)` China time.
     pub fn utc_range(&self) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
-        let start = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .and_then(|t| t.and_local_timezone(china_time()).single())
-                .map(|t| t.with_timezone(&Utc))
-        };
-        (
-            self.from.and_then(start),
-            self.to.and_then(|d| d.succ_opt()).and_then(start),
-        )
+        china_day_range(self.from, self.to)
     }
+}
+
+/// A range of China dates as UTC instants: `[from 00:00, to+1 00:00)`.
+pub fn china_day_range(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let start = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(china_time()).single())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    (
+        from.and_then(start),
+        to.and_then(|d| d.succ_opt()).and_then(start),
+    )
 }
 
 /// Asia/Shanghai: UTC+8 all year (no daylight saving since 1991), so a fixed offset is

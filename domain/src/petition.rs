@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
-use crate::validation::{FieldError, Problem, clean_name};
+use crate::validation::{FieldError, Problem};
 
 /// How a petition arrived (Art. 17; an agent files for a resident).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -462,21 +462,6 @@ pub fn clean_optional_text(field: &str, raw: &str, max: usize) -> Result<Option<
     }
 }
 
-/// A group visit's counts: batches and persons (批次/人次), and the representatives,
-/// at most five (Art. 20). Returns whether it is collective (five or more persons).
-pub fn check_visit(persons: u32, representatives: &[String]) -> Result<bool, FieldError> {
-    if persons == 0 {
-        return Err(FieldError::new("person_count", Problem::Required));
-    }
-    if representatives.len() > MAX_REPRESENTATIVES {
-        return Err(FieldError::new("representatives", Problem::TooMany));
-    }
-    for name in representatives {
-        clean_name("representatives", name, 50)?;
-    }
-    Ok(persons >= COLLECTIVE_PERSONS)
-}
-
 /// The tracking code (查询码) a petitioner follows a petition with: the day it was
 /// received and its number that day, e.g. `XF-20261123-0042`. Readable over the phone.
 pub fn tracking_code(day: NaiveDate, number: u32) -> String {
@@ -779,15 +764,5 @@ mod tests {
             Problem::ControlCharacters
         );
         assert_eq!(clean_optional_text("facts", " ", 10).unwrap(), None);
-    }
-
-    #[test]
-    fn visits_name_at_most_five_representatives() {
-        let five: Vec<String> = (0..5).map(|i| format!("代表{i}")).collect();
-        assert_eq!(check_visit(30, &five), Ok(true));
-        assert_eq!(check_visit(2, &[]), Ok(false));
-        let six: Vec<String> = (0..6).map(|i| format!("代表{i}")).collect();
-        assert_eq!(check_visit(30, &six).unwrap_err().problem, Problem::TooMany);
-        assert_eq!(check_visit(0, &[]).unwrap_err().problem, Problem::Required);
     }
 }

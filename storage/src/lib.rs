@@ -9,6 +9,7 @@ mod database;
 mod demo;
 mod error;
 mod org;
+mod petition;
 mod roster;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -18,6 +19,9 @@ pub use audit::{AuditPage, AuditScope};
 pub use database::{Database, Engine};
 pub use demo::DemoSummary;
 pub use error::StorageError;
+pub use petition::{
+    Inserted, NewAttachment, PetitionInsert, PetitionPlace, PetitionScope, StepChange, StepRecord,
+};
 pub use roster::{PlannedUnit, PlannedUser, RosterPlan, UnitRef};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -1,0 +1,811 @@
+//! Petitions: taking one in (with its identity, people, attachments and first timeline
+//! entry, in one transaction), taking a step (the state changes only if nobody changed
+//! it meanwhile), the registry's filtered search, and the public view of one.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::attachment::MediaType;
+use domain::intake::{NewPetition, PetitionerIdentity, ReportedParty};
+use domain::petition::{Channel, DecisionOutcome, PetitionKind, PetitionState, Rating, Step};
+use domain::registry::{
+    AttachmentInfo, COUNT_CAP, ClockDates, Decision, PAGE_SIZE, PetitionDetail, PetitionSummary, PublicEvent,
+    PublicStatus, RegistryFilter, RegistryPage, Sort, TimelineEvent, deadlines,
+};
+use sqlx::{QueryBuilder, Row};
+
+use crate::{Database, Result, StorageError, with_pool};
+
+/// An attachment ready to store: typed by its content, metadata already stripped.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub media_type: MediaType,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A checked petition and what the service decided about it.
+#[derive(Debug, Clone)]
+pub struct PetitionInsert<'a> {
+    pub petition: &'a NewPetition,
+    /// `Submitted` (the online inbox) or `Registered` (taken in at the office).
+    pub state: PetitionState,
+    pub township_id: i64,
+    pub received_at: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    pub query_secret_hash: &'a str,
+    pub submission_key: Option<&'a str>,
+    pub created_by: Option<i64>,
+    pub agent_user_id: Option<i64>,
+    pub consent_at: Option<DateTime<Utc>>,
+    pub attachments: &'a [NewAttachment],
+}
+
+/// What was stored, or found already stored under the same submission key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inserted {
+    pub id: i64,
+    pub tracking_code: String,
+    /// False when the same form had been stored before (a retry).
+    pub created: bool,
+}
+
+/// The facts the access policy and the lifecycle need about one petition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PetitionPlace {
+    pub id: i64,
+    pub township_id: i64,
+    pub village_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub agent_user_id: Option<i64>,
+    pub state: PetitionState,
+    pub has_decision: bool,
+}
+
+/// What a step changes besides the state.
+#[derive(Debug, Clone)]
+pub enum StepChange<'a> {
+    Nothing,
+    Register,
+    Forward {
+        to: &'a str,
+    },
+    Assign {
+        department_id: i64,
+    },
+    /// Handed back by a department: no longer assigned.
+    Return,
+    Accept,
+    Extend {
+        days: i64,
+    },
+    Decide(&'a Decision),
+    Reply {
+        delivered_on: NaiveDate,
+    },
+    Evaluate {
+        rating: Rating,
+        comment: Option<&'a str>,
+    },
+}
+
+/// One step to record.
+#[derive(Debug, Clone)]
+pub struct StepRecord<'a> {
+    pub petition_id: i64,
+    pub step: Step,
+    pub from: PetitionState,
+    pub to: PetitionState,
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<i64>,
+    pub by_petitioner: bool,
+    pub note: Option<&'a str>,
+    pub public_note: Option<&'a str>,
+    pub change: StepChange<'a>,
+}
+
+/// Who may see which petitions in the registry: the union of these.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PetitionScope {
+    pub townships: Vec<i64>,
+    pub departments: Vec<i64>,
+    pub agent: Option<i64>,
+}
+
+impl PetitionScope {
+    pub fn is_empty(&self) -> bool {
+        self.townships.is_empty() && self.departments.is_empty() && self.agent.is_none()
+    }
+}
+
+type PlaceRow = (i64, i64, Option<i64>, Option<i64>, Option<i64>, String, bool);
+type IdentityRow = (String, Option<String>, Option<String>, Option<String>);
+
+const SUMMARY_COLUMNS: &str = "p.id, p.tracking_code, p.channel, p.kind, p.state, p.subject, \
+     v.name AS village_name, d.name AS department_name, p.received_at, p.collective";
+const SUMMARY_JOINS: &str = "LEFT JOIN org_unit v ON v.id = p.village_id \
+     LEFT JOIN org_unit d ON d.id = p.department_id";
+
+fn decode<T>(name: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(value)
+        .ok_or_else(|| StorageError::Query(sqlx::Error::Decode(format!("unknown {name} {value}").into())))
+}
+
+macro_rules! summary_from_row {
+    ($row:expr) => {{
+        let row = &$row;
+        PetitionSummary {
+            id: row.try_get("id")?,
+            tracking_code: row.try_get("tracking_code")?,
+            channel: decode("channel", row.try_get("channel")?, Channel::parse)?,
+            kind: decode("kind", row.try_get("kind")?, PetitionKind::parse)?,
+            state: decode("state", row.try_get("state")?, PetitionState::parse)?,
+            subject: row.try_get("subject")?,
+            village_name: row.try_get("village_name")?,
+            department_name: row.try_get("department_name")?,
+            received_at: row.try_get("received_at")?,
+            collective: row.try_get("collective")?,
+        }
+    }};
+}
+
+impl Database {
+    /// Stores a new petition with everything that belongs to it, or finds the one stored
+    /// before under the same submission key (a form posted twice is one petition).
+    pub async fn insert_petition(&self, p: &PetitionInsert<'_>) -> Result<Inserted> {
+        if let Some(key) = p.submission_key
+            && let Some(found) = self.petition_by_submission_key(key).await?
+        {
+            return Ok(found);
+        }
+        match self.insert_petition_once(p).await {
+            Err(StorageError::Query(sqlx::Error::Database(e)))
+                if e.is_unique_violation() && p.submission_key.is_some() =>
+            {
+                // The same form arrived twice at once; the other copy won.
+                let key = p.submission_key.unwrap_or_default();
+                self.petition_by_submission_key(key)
+                    .await?
+                    .ok_or(StorageError::Query(sqlx::Error::Database(e)))
+            }
+            other => other,
+        }
+    }
+
+    async fn petition_by_submission_key(&self, key: &str) -> Result<Option<Inserted>> {
+        let row: Option<(i64, String)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT id, tracking_code FROM petition WHERE submission_key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(id, tracking_code)| Inserted {
+            id,
+            tracking_code,
+            created: false,
+        }))
+    }
+
+    async fn insert_petition_once(&self, p: &PetitionInsert<'_>) -> Result<Inserted> {
+        let n = p.petition;
+        let day = domain::registry::china_date(p.received_at);
+        let visit = n.visit.as_ref();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let number: i64 = sqlx::query_scalar(
+                "INSERT INTO tracking_sequence (day, last_number) VALUES ($1, 1) \
+                 ON CONFLICT (day) DO UPDATE SET last_number = tracking_sequence.last_number + 1 \
+                 RETURNING last_number",
+            )
+            .bind(day)
+            .fetch_one(&mut *tx)
+            .await?;
+            let tracking_code = domain::petition::tracking_code(day, u32::try_from(number).unwrap_or(u32::MAX));
+            let registered_at = (p.state == PetitionState::Registered).then_some(p.now);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO petition (tracking_code, query_secret_hash, submission_key, channel, kind, state, \
+                 township_id, village_id, subject, content, request, facts_reasons, batch_count, person_count, \
+                 collective, received_at, registered_at, agent_user_id, agent_consent, created_by, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+                 RETURNING id",
+            )
+            .bind(&tracking_code)
+            .bind(p.query_secret_hash)
+            .bind(p.submission_key)
+            .bind(n.channel.as_str())
+            .bind(n.kind.as_str())
+            .bind(p.state.as_str())
+            .bind(p.township_id)
+            .bind(n.village_id)
+            .bind(&n.subject)
+            .bind(&n.content)
+            .bind(&n.request)
+            .bind(&n.facts_reasons)
+            .bind(visit.map_or(1, |v| i64::from(v.batch_count)))
+            .bind(visit.map_or(1, |v| i64::from(v.person_count)))
+            .bind(visit.is_some_and(|v| v.collective))
+            .bind(p.received_at)
+            .bind(registered_at)
+            .bind(p.agent_user_id)
+            .bind(&n.agent_consent)
+            .bind(p.created_by)
+            .bind(p.now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let who = &n.petitioner;
+            sqlx::query(
+                "INSERT INTO petitioner (petition_id, name, resident_id, phone, address, consent_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(&who.name)
+            .bind(&who.resident_id)
+            .bind(&who.phone)
+            .bind(&who.address)
+            .bind(p.consent_at)
+            .execute(&mut *tx)
+            .await?;
+            for (i, name) in visit.map(|v| v.representatives.as_slice()).unwrap_or_default().iter().enumerate() {
+                sqlx::query("INSERT INTO petition_representative (petition_id, position, name) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(i64::try_from(i + 1).unwrap_or(i64::MAX))
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some(r) = &n.reported {
+                sqlx::query("INSERT INTO reported_party (petition_id, name, unit, details) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(&r.name)
+                    .bind(&r.unit)
+                    .bind(&r.details)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (i, a) in p.attachments.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO petition_attachment (petition_id, position, file_name, media_type, byte_size, sha256, content) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(i64::try_from(i + 1).unwrap_or(i64::MAX))
+                .bind(&a.file_name)
+                .bind(a.media_type.as_str())
+                .bind(i64::try_from(a.bytes.len()).unwrap_or(i64::MAX))
+                .bind(&a.sha256)
+                .bind(&a.bytes)
+                .execute(&mut *tx)
+                .await?;
+            }
+            // The first line of the timeline: filed (online/agent) or registered at the desk.
+            let step = (p.state == PetitionState::Registered).then_some(Step::Register.as_str());
+            sqlx::query(
+                "INSERT INTO petition_event (petition_id, at, step, from_state, to_state, actor_user_id, \
+                 by_petitioner, public) VALUES ($1, $2, $3, NULL, $4, $5, $6, TRUE)",
+            )
+            .bind(id)
+            .bind(p.now)
+            .bind(step.unwrap_or("file"))
+            .bind(p.state.as_str())
+            .bind(p.created_by)
+            .bind(p.created_by.is_none())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Inserted {
+                id,
+                tracking_code,
+                created: true,
+            })
+        })
+    }
+
+    /// The facts the access policy and the lifecycle need, or None if there is no such
+    /// petition.
+    pub async fn petition_place(&self, id: i64) -> Result<Option<PetitionPlace>> {
+        let row: Option<PlaceRow> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, township_id, village_id, department_id, agent_user_id, state, has_decision \
+                 FROM petition WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((id, township_id, village_id, department_id, agent_user_id, state, has_decision)) = row
+        else {
+            return Ok(None);
+        };
+        Ok(Some(PetitionPlace {
+            id,
+            township_id,
+            village_id,
+            department_id,
+            agent_user_id,
+            state: decode("state", &state, PetitionState::parse)?,
+            has_decision,
+        }))
+    }
+
+    /// Records a step: the state moves from `from` to `to` only if the petition is still
+    /// in `from` (two clerks acting at once cannot both succeed); the timeline gets its
+    /// line in the same transaction. Returns false if the state had changed.
+    pub async fn record_step(&self, s: &StepRecord<'_>) -> Result<bool> {
+        let mut sets = String::from("state = $1, updated_at = $2");
+        match &s.change {
+            StepChange::Nothing | StepChange::Decide(_) => {}
+            StepChange::Register => sets.push_str(", registered_at = $2"),
+            StepChange::Forward { .. } => sets.push_str(", forwarded_to = $5"),
+            StepChange::Assign { .. } => sets.push_str(", department_id = $5"),
+            StepChange::Return => sets.push_str(", department_id = NULL, forwarded_to = NULL"),
+            StepChange::Accept => sets.push_str(", accepted_at = $2"),
+            StepChange::Extend { .. } => sets.push_str(", extension_days = $5"),
+            StepChange::Reply { .. } => sets.push_str(", reply_delivered_on = $5"),
+            StepChange::Evaluate { .. } => {
+                sets.push_str(", evaluation = $5, evaluation_comment = $6, evaluated_at = $2")
+            }
+        }
+        if matches!(s.change, StepChange::Decide(_)) {
+            sets.push_str(", has_decision = TRUE");
+        }
+        let sql = format!("UPDATE petition SET {sets} WHERE id = $3 AND state = $4");
+        let department_id = match &s.change {
+            StepChange::Assign { department_id } => Some(*department_id),
+            _ => None,
+        };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let q = sqlx::query(&sql)
+                .bind(s.to.as_str())
+                .bind(s.at)
+                .bind(s.petition_id)
+                .bind(s.from.as_str());
+            let q = match &s.change {
+                StepChange::Forward { to } => q.bind(*to),
+                StepChange::Assign { department_id } => q.bind(*department_id),
+                StepChange::Extend { days } => q.bind(*days),
+                StepChange::Reply { delivered_on } => q.bind(*delivered_on),
+                StepChange::Evaluate { rating, comment } => q.bind(rating.as_str()).bind(*comment),
+                _ => q,
+            };
+            if q.execute(&mut *tx).await?.rows_affected() == 0 {
+                return Ok(false);
+            }
+            if let StepChange::Decide(d) = &s.change {
+                sqlx::query(
+                    "INSERT INTO petition_decision (petition_id, level, request, facts_reasons, decision, legal_basis, \
+                     outcome, decided_by, decided_at) VALUES ($1, 'first', $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (petition_id, level) DO UPDATE SET request = excluded.request, \
+                     facts_reasons = excluded.facts_reasons, decision = excluded.decision, \
+                     legal_basis = excluded.legal_basis, outcome = excluded.outcome, \
+                     decided_by = excluded.decided_by, decided_at = excluded.decided_at",
+                )
+                .bind(s.petition_id)
+                .bind(&d.request)
+                .bind(&d.facts_reasons)
+                .bind(&d.decision)
+                .bind(&d.legal_basis)
+                .bind(d.outcome.as_str())
+                .bind(s.actor_user_id)
+                .bind(d.decided_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "INSERT INTO petition_event (petition_id, at, step, from_state, to_state, actor_user_id, \
+                 by_petitioner, public, department_id, note, public_note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(s.petition_id)
+            .bind(s.at)
+            .bind(s.step.as_str())
+            .bind(s.from.as_str())
+            .bind(s.to.as_str())
+            .bind(s.actor_user_id)
+            .bind(s.by_petitioner)
+            .bind(s.step.is_public())
+            .bind(department_id)
+            .bind(s.note)
+            .bind(s.public_note)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// The office's view of one petition (the identity apart).
+    pub async fn petition_detail(&self, id: i64) -> Result<Option<PetitionDetail>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, p.township_id, p.village_id, p.department_id, p.forwarded_to, p.content, \
+             p.request, p.facts_reasons, p.batch_count, p.person_count, p.agent_consent, p.accepted_at, \
+             p.extension_days, p.reply_delivered_on, p.evaluation, p.evaluation_comment, p.has_decision \
+             FROM petition p {SUMMARY_JOINS} WHERE p.id = $1"
+        );
+        let detail = with_pool!(self, pool => {
+            let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(pool).await? else {
+                return Ok(None);
+            };
+            let evaluation: Option<String> = row.try_get("evaluation")?;
+            PetitionDetail {
+                summary: summary_from_row!(row),
+                township_id: row.try_get("township_id")?,
+                village_id: row.try_get("village_id")?,
+                department_id: row.try_get("department_id")?,
+                forwarded_to: row.try_get("forwarded_to")?,
+                content: row.try_get("content")?,
+                request: row.try_get("request")?,
+                facts_reasons: row.try_get("facts_reasons")?,
+                batch_count: row.try_get("batch_count")?,
+                person_count: row.try_get("person_count")?,
+                representatives: Vec::new(),
+                reported: None,
+                agent_consent: row.try_get("agent_consent")?,
+                accepted_at: row.try_get("accepted_at")?,
+                extension_days: row.try_get("extension_days")?,
+                reply_delivered_on: row.try_get("reply_delivered_on")?,
+                evaluation: evaluation.map(|e| decode("evaluation", &e, Rating::parse)).transpose()?,
+                evaluation_comment: row.try_get("evaluation_comment")?,
+                has_decision: row.try_get("has_decision")?,
+                decision: None,
+                attachments: Vec::new(),
+                timeline: Vec::new(),
+                deadlines: Vec::new(),
+            }
+        });
+        let mut detail = detail;
+        detail.representatives = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT name FROM petition_representative WHERE petition_id = $1 ORDER BY position")
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+        });
+        let reported: Option<(Option<String>, Option<String>, Option<String>)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT name, unit, details FROM reported_party WHERE petition_id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        detail.reported = reported.map(|(name, unit, details)| ReportedParty { name, unit, details });
+        detail.decision = self.decision(id).await?;
+        detail.attachments = self.attachments(id).await?;
+        detail.timeline = self.timeline(id).await?;
+        detail.deadlines = deadlines(ClockDates {
+            state: detail.summary.state,
+            received_at: detail.summary.received_at,
+            accepted_at: detail.accepted_at,
+            extension_days: detail.extension_days,
+            reply_delivered_on: detail.reply_delivered_on,
+        });
+        Ok(Some(detail))
+    }
+
+    /// The first written decision, if recorded.
+    pub async fn decision(&self, petition_id: i64) -> Result<Option<Decision>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT request, facts_reasons, decision, legal_basis, outcome, decided_at \
+                 FROM petition_decision WHERE petition_id = $1 AND level = 'first'",
+            )
+            .bind(petition_id)
+            .fetch_optional(pool)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            Ok(Some(Decision {
+                request: row.try_get("request")?,
+                facts_reasons: row.try_get("facts_reasons")?,
+                decision: row.try_get("decision")?,
+                legal_basis: row.try_get("legal_basis")?,
+                outcome: decode("outcome", row.try_get("outcome")?, DecisionOutcome::parse)?,
+                decided_at: row.try_get("decided_at")?,
+            }))
+        })
+    }
+
+    pub async fn attachments(&self, petition_id: i64) -> Result<Vec<AttachmentInfo>> {
+        let rows: Vec<(i64, i64, String, String, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, position, file_name, media_type, byte_size FROM petition_attachment \
+                 WHERE petition_id = $1 ORDER BY position",
+            )
+            .bind(petition_id)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(id, position, file_name, media, byte_size)| {
+                Ok(AttachmentInfo {
+                    id,
+                    position,
+                    file_name,
+                    media_type: decode("media type", &media, MediaType::parse)?,
+                    byte_size,
+                })
+            })
+            .collect()
+    }
+
+    /// One attachment's bytes: (petition id, file name, type, bytes).
+    pub async fn attachment_content(&self, id: i64) -> Result<Option<(i64, String, MediaType, Vec<u8>)>> {
+        let row: Option<(i64, String, String, Vec<u8>)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT petition_id, file_name, media_type, content FROM petition_attachment WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(p, name, media, bytes)| {
+            Ok((p, name, decode("media type", &media, MediaType::parse)?, bytes))
+        })
+        .transpose()
+    }
+
+    /// Every step taken, oldest first, with who took it.
+    pub async fn timeline(&self, petition_id: i64) -> Result<Vec<TimelineEvent>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT e.at, e.step, e.to_state, u.display_name, d.name AS department, e.note, e.public_note \
+                 FROM petition_event e LEFT JOIN app_user u ON u.id = e.actor_user_id \
+                 LEFT JOIN org_unit d ON d.id = e.department_id WHERE e.petition_id = $1 ORDER BY e.id",
+            )
+            .bind(petition_id)
+            .fetch_all(pool)
+            .await?;
+            let mut events = Vec::with_capacity(rows.len());
+            for row in rows {
+                let step: String = row.try_get("step")?;
+                events.push(TimelineEvent {
+                    at: row.try_get("at")?,
+                    step: Step::parse(&step),
+                    to_state: decode("state", row.try_get("to_state")?, PetitionState::parse)?,
+                    actor: row.try_get("display_name")?,
+                    department: row.try_get("department")?,
+                    note: row.try_get("note")?,
+                    public_note: row.try_get("public_note")?,
+                });
+            }
+            Ok::<_, StorageError>(events)
+        })
+    }
+
+    /// Who filed the petition. The caller audits the read.
+    pub async fn petitioner(&self, petition_id: i64) -> Result<Option<PetitionerIdentity>> {
+        let row: Option<IdentityRow> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT name, resident_id, phone, address FROM petitioner WHERE petition_id = $1")
+                .bind(petition_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(name, resident_id, phone, address)| PetitionerIdentity {
+            name,
+            resident_id,
+            phone,
+            address,
+        }))
+    }
+
+    /// The id and query-password hash behind a tracking code.
+    pub async fn tracking_secret(&self, tracking_code: &str) -> Result<Option<(i64, String)>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as("SELECT id, query_secret_hash FROM petition WHERE tracking_code = $1")
+                .bind(tracking_code)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// What the petitioner may see: public steps and notes, the delivered reply.
+    pub async fn public_status(&self, id: i64) -> Result<Option<PublicStatus>> {
+        let Some(d) = self.petition_detail(id).await? else {
+            return Ok(None);
+        };
+        let timeline = d
+            .timeline
+            .iter()
+            .filter(|e| e.step.is_none_or(Step::is_public))
+            .map(|e| PublicEvent {
+                at: e.at,
+                step: e.step,
+                public_note: e.public_note.clone(),
+            })
+            .collect();
+        let delivered = d.reply_delivered_on.is_some();
+        Ok(Some(PublicStatus {
+            tracking_code: d.summary.tracking_code,
+            state: d.summary.state,
+            subject: d.summary.subject,
+            received_at: d.summary.received_at,
+            timeline,
+            deadlines: d.deadlines,
+            reply: d.decision.filter(|_| delivered),
+            reply_delivered_on: d.reply_delivered_on,
+            evaluation: d.evaluation,
+            evaluation_comment: d.evaluation_comment,
+        }))
+    }
+
+    /// One page of the registry: the filter within the scope, newest (or oldest) first,
+    /// with a count capped at [`COUNT_CAP`] + 1.
+    pub async fn registry(&self, filter: &RegistryFilter, scope: &PetitionScope) -> Result<RegistryPage> {
+        let page = filter.page.max(1);
+        if scope.is_empty() {
+            return Ok(RegistryPage {
+                rows: Vec::new(),
+                total: 0,
+                page,
+            });
+        }
+        let order = match filter.sort {
+            Sort::Newest => "p.received_at DESC, p.id DESC",
+            Sort::Oldest => "p.received_at ASC, p.id ASC",
+        };
+        let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS} FROM petition p {SUMMARY_JOINS} WHERE "));
+            self.push_registry_where(&mut qb, filter, scope);
+            qb.push(format!(" ORDER BY {order} LIMIT "));
+            qb.push_bind(i64::from(PAGE_SIZE));
+            qb.push(" OFFSET ");
+            qb.push_bind(offset);
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut summaries = Vec::with_capacity(rows.len());
+            for row in rows {
+                summaries.push(summary_from_row!(row));
+            }
+            let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM petition p WHERE ");
+            self.push_registry_where(&mut qb, filter, scope);
+            qb.push(" LIMIT ");
+            qb.push_bind(COUNT_CAP + 1);
+            qb.push(") AS capped");
+            let total: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+            Ok(RegistryPage {
+                rows: summaries,
+                total,
+                page,
+            })
+        })
+    }
+
+    fn push_registry_where<'q, DB>(
+        &self,
+        qb: &mut QueryBuilder<'q, DB>,
+        f: &'q RegistryFilter,
+        scope: &'q PetitionScope,
+    ) where
+        DB: sqlx::Database,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        // The scope: built from plain lists so each part can use its own index.
+        qb.push("(");
+        let mut first = true;
+        let mut part = |qb: &mut QueryBuilder<'q, DB>, column: &str, ids: &[i64]| {
+            if ids.is_empty() {
+                return;
+            }
+            if !first {
+                qb.push(" OR ");
+            }
+            first = false;
+            qb.push(format!("p.{column} IN ("));
+            let mut list = qb.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            list.push_unseparated(")");
+        };
+        part(qb, "township_id", &scope.townships);
+        part(qb, "department_id", &scope.departments);
+        if let Some(agent) = scope.agent {
+            part(qb, "agent_user_id", &[agent]);
+        }
+        qb.push(")");
+
+        if let Some(state) = f.state {
+            qb.push(" AND p.state = ").push_bind(state.as_str());
+        }
+        if let Some(channel) = f.channel {
+            qb.push(" AND p.channel = ").push_bind(channel.as_str());
+        }
+        if let Some(kind) = f.kind {
+            qb.push(" AND p.kind = ").push_bind(kind.as_str());
+        }
+        if let Some(village) = f.village_id {
+            qb.push(" AND p.village_id = ").push_bind(village);
+        }
+        if let Some(department) = f.department_id {
+            qb.push(" AND p.department_id = ").push_bind(department);
+        }
+        let (from, to) = f.utc_range();
+        if let Some(from) = from {
+            qb.push(" AND p.received_at >= ").push_bind(from);
+        }
+        if let Some(to) = to {
+            qb.push(" AND p.received_at < ").push_bind(to);
+        }
+        if let Some(words) = f.words() {
+            let like = format!("%{}%", escape_like(words));
+            match self {
+                // Trigrams need three characters; shorter words are found by scanning.
+                Database::Sqlite(_) if words.chars().count() >= 3 => {
+                    qb.push(" AND p.id IN (SELECT rowid FROM petition_fts WHERE petition_fts MATCH ")
+                        .push_bind(format!("\"{}\"", words.replace('"', "\"\"")))
+                        .push(")");
+                }
+                Database::Sqlite(_) => {
+                    qb.push(" AND (p.subject LIKE ")
+                        .push_bind(like.clone())
+                        .push(" ESCAPE '\\' OR p.content LIKE ")
+                        .push_bind(like)
+                        .push(" ESCAPE '\\')");
+                }
+                Database::Postgres { .. } => {
+                    qb.push(" AND (p.subject || ' ' || p.content) ILIKE ")
+                        .push_bind(like)
+                        .push(" ESCAPE '\\'");
+                }
+            }
+        }
+    }
+
+    /// Counts a public submission against `key` (an address or a phone).
+    pub async fn record_public_submission(&self, key: &str, at: DateTime<Utc>) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO public_submission (key, at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// How many submissions `key` made since `since`; prunes rows older than a day.
+    pub async fn public_submissions(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+        prune_before: DateTime<Utc>,
+    ) -> Result<i64> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM public_submission WHERE at < $1")
+                .bind(prune_before)
+                .execute(pool)
+                .await?;
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM public_submission WHERE key = $1 AND at >= $2")
+                .bind(key)
+                .bind(since)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// A named secret, made by `fresh` the first time it is asked for and the same ever
+    /// after, on every server instance.
+    pub async fn secret(&self, name: &str, fresh: impl FnOnce() -> String) -> Result<String> {
+        let value = fresh();
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO app_secret (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(&value)
+                .execute(pool)
+                .await?;
+            Ok(sqlx::query_scalar("SELECT value FROM app_secret WHERE name = $1")
+                .bind(name)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+}
+
+/// `%`, `_` and `\` typed by a person are searched for as themselves.
+fn escape_like(words: &str) -> String {
+    let mut out = String::with_capacity(words.len());
+    for c in words.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,483 @@
+//! Petitions on both engines: intake in one piece, retries, tracking numbers, steps that
+//! cannot both win, the registry's filters and Chinese search, and the public view.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use domain::attachment::MediaType;
+use domain::intake::{NewPetition, PetitionerIdentity, ReportedParty};
+use domain::petition::{Channel, DecisionOutcome, PetitionKind, PetitionState, Rating, Step};
+use domain::registry::{Decision, RegistryFilter};
+use storage::testing::{self, TestDb};
+use storage::{Database, NewAttachment, PetitionInsert, PetitionScope, StepChange, StepRecord};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
+}
+
+struct Demo {
+    township: i64,
+    village: i64,
+    other_village: i64,
+    department: i64,
+}
+
+async fn demo(db: &Database) -> Demo {
+    db.seed_demo().await.expect("seed");
+    let s = db.org_structure().await.expect("structure").expect("township");
+    Demo {
+        township: s.township.id,
+        village: s.villages[0].village.id,
+        other_village: s.villages[1].village.id,
+        department: s.departments[0].id,
+    }
+}
+
+fn petition(subject: &str, content: &str, village: i64) -> NewPetition {
+    NewPetition {
+        channel: Channel::Online,
+        kind: PetitionKind::RequestComplaint,
+        village_id: Some(village),
+        subject: subject.into(),
+        content: content.into(),
+        request: None,
+        facts_reasons: None,
+        petitioner: PetitionerIdentity {
+            name: "张秀英".into(),
+            resident_id: Some("11010519491231002X".into()),
+            phone: Some("13800138000".into()),
+            address: None,
+        },
+        visit: None,
+        reported: None,
+        received_on: None,
+        agent_consent: None,
+    }
+}
+
+fn insert<'a>(
+    p: &'a NewPetition,
+    township: i64,
+    at: DateTime<Utc>,
+    key: Option<&'a str>,
+) -> PetitionInsert<'a> {
+    PetitionInsert {
+        petition: p,
+        state: PetitionState::Submitted,
+        township_id: township,
+        received_at: at,
+        now: at,
+        query_secret_hash: "hash",
+        submission_key: key,
+        created_by: None,
+        agent_user_id: None,
+        consent_at: Some(at),
+        attachments: &[],
+    }
+}
+
+fn step(
+    id: i64,
+    step: Step,
+    from: PetitionState,
+    to: PetitionState,
+    change: StepChange<'_>,
+) -> StepRecord<'_> {
+    StepRecord {
+        petition_id: id,
+        step,
+        from,
+        to,
+        at: t0() + Duration::hours(1),
+        actor_user_id: None,
+        by_petitioner: false,
+        note: None,
+        public_note: None,
+        change,
+    }
+}
+
+#[tokio::test]
+async fn a_petition_is_stored_whole_and_a_retry_is_the_same_petition() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let mut p = petition("村道损坏", "<script>alert(1)</script> 三组村道", d.village);
+        p.kind = PetitionKind::ReportAccusation;
+        p.reported = Some(ReportedParty {
+            name: Some("李某".into()),
+            unit: None,
+            details: None,
+        });
+        let attachment = NewAttachment {
+            file_name: "photo.jpg".into(),
+            media_type: MediaType::Jpeg,
+            sha256: "abc".into(),
+            bytes: vec![0xFF, 0xD8, 0xFF, 1, 2, 3],
+        };
+        let attachments = [attachment];
+        let mut ins = insert(&p, d.township, t0(), Some("form-1"));
+        ins.attachments = &attachments;
+        let first = db.insert_petition(&ins).await.unwrap();
+        assert!(first.created, "{label}");
+        assert_eq!(first.tracking_code, "XF-20261123-0001", "{label}");
+        let again = db.insert_petition(&ins).await.unwrap();
+        assert_eq!((again.id, again.created), (first.id, false), "{label}");
+
+        let detail = db.petition_detail(first.id).await.unwrap().unwrap();
+        assert_eq!(detail.content, "<script>alert(1)</script> 三组村道", "{label}");
+        assert_eq!(detail.reported.unwrap().name.as_deref(), Some("李某"), "{label}");
+        assert_eq!(detail.attachments.len(), 1, "{label}");
+        assert_eq!(detail.timeline.len(), 1, "{label}");
+        assert_eq!(detail.timeline[0].step, None, "{label}");
+        let (pid, _, media, bytes) = db
+            .attachment_content(detail.attachments[0].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (pid, media, bytes.len()),
+            (first.id, MediaType::Jpeg, 6),
+            "{label}"
+        );
+        let who = db.petitioner(first.id).await.unwrap().unwrap();
+        assert_eq!(who.name, "张秀英", "{label}");
+
+        // Numbers run per day in China: 01:00 UTC on the 23rd, then 17:00 UTC is the 24th.
+        let p2 = petition("第二件", "内容", d.village);
+        let second = db
+            .insert_petition(&insert(&p2, d.township, t0(), None))
+            .await
+            .unwrap();
+        assert_eq!(second.tracking_code, "XF-20261123-0002", "{label}");
+        let next_day = t0() + Duration::hours(16);
+        let third = db
+            .insert_petition(&insert(&p2, d.township, next_day, None))
+            .await
+            .unwrap();
+        assert_eq!(third.tracking_code, "XF-20261124-0001", "{label}");
+    }
+}
+
+#[tokio::test]
+async fn many_forms_at_once_get_distinct_codes() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let p = petition("同时提交", "内容", d.village);
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let db = db.clone();
+                let p = p.clone();
+                tokio::spawn(async move {
+                    let key = format!("form-{i}");
+                    db.insert_petition(&insert(&p, d.township, t0(), Some(&key)))
+                        .await
+                })
+            })
+            .collect();
+        let mut codes = Vec::new();
+        for t in tasks {
+            codes.push(t.await.unwrap().unwrap().tracking_code);
+        }
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 20, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_step_moves_the_state_only_from_where_it_was() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let p = petition("村道损坏", "内容", d.village);
+        let id = db
+            .insert_petition(&insert(&p, d.township, t0(), None))
+            .await
+            .unwrap()
+            .id;
+        use PetitionState as S;
+        assert!(
+            db.record_step(&step(
+                id,
+                Step::Register,
+                S::Submitted,
+                S::Registered,
+                StepChange::Register
+            ))
+            .await
+            .unwrap()
+        );
+        // A second clerk registering the same petition finds it already moved on.
+        assert!(
+            !db.record_step(&step(
+                id,
+                Step::Register,
+                S::Submitted,
+                S::Registered,
+                StepChange::Register
+            ))
+            .await
+            .unwrap(),
+            "{label}"
+        );
+        let assign = StepChange::Assign {
+            department_id: d.department,
+        };
+        assert!(
+            db.record_step(&step(id, Step::Assign, S::Registered, S::Assigned, assign))
+                .await
+                .unwrap()
+        );
+        assert!(
+            db.record_step(&step(
+                id,
+                Step::Accept,
+                S::Assigned,
+                S::Accepted,
+                StepChange::Accept
+            ))
+            .await
+            .unwrap()
+        );
+        assert!(
+            db.record_step(&step(
+                id,
+                Step::StartHandling,
+                S::Accepted,
+                S::InHandling,
+                StepChange::Nothing
+            ))
+            .await
+            .unwrap()
+        );
+        let decision = Decision {
+            request: "修路".into(),
+            facts_reasons: "经查属实".into(),
+            decision: "年内修复".into(),
+            legal_basis: "《公路法》".into(),
+            outcome: DecisionOutcome::Supported,
+            decided_at: t0() + Duration::hours(1),
+        };
+        assert!(
+            db.record_step(&step(
+                id,
+                Step::RecordDecision,
+                S::InHandling,
+                S::InHandling,
+                StepChange::Decide(&decision)
+            ))
+            .await
+            .unwrap()
+        );
+        // Amending the decision replaces it.
+        let amended = Decision {
+            decision: "十二月底前修复".into(),
+            ..decision.clone()
+        };
+        assert!(
+            db.record_step(&step(
+                id,
+                Step::RecordDecision,
+                S::InHandling,
+                S::InHandling,
+                StepChange::Decide(&amended)
+            ))
+            .await
+            .unwrap()
+        );
+        let place = db.petition_place(id).await.unwrap().unwrap();
+        assert!(place.has_decision, "{label}");
+        assert_eq!(place.department_id, Some(d.department), "{label}");
+
+        // Before the reply the petitioner sees neither the decision nor internal steps.
+        let public = db.public_status(id).await.unwrap().unwrap();
+        assert_eq!(public.reply, None, "{label}");
+        assert!(
+            public
+                .timeline
+                .iter()
+                .all(|e| e.step != Some(Step::RecordDecision)),
+            "{label}"
+        );
+
+        let delivered_on = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let mut reply = step(
+            id,
+            Step::Reply,
+            S::InHandling,
+            S::Replied,
+            StepChange::Reply { delivered_on },
+        );
+        reply.public_note = Some("已书面答复");
+        reply.note = Some("内部：请包案领导关注");
+        assert!(db.record_step(&reply).await.unwrap());
+        let mut rate = step(
+            id,
+            Step::Evaluate,
+            S::Replied,
+            S::Evaluated,
+            StepChange::Evaluate {
+                rating: Rating::Satisfied,
+                comment: Some("谢谢"),
+            },
+        );
+        rate.by_petitioner = true;
+        assert!(db.record_step(&rate).await.unwrap());
+
+        let public = db.public_status(id).await.unwrap().unwrap();
+        assert_eq!(public.state, S::Evaluated, "{label}");
+        assert_eq!(public.reply.unwrap().decision, "十二月底前修复", "{label}");
+        assert_eq!(public.evaluation, Some(Rating::Satisfied), "{label}");
+        assert!(
+            public
+                .timeline
+                .iter()
+                .all(|e| e.public_note.as_deref() != Some("内部：请包案领导关注"))
+        );
+        let detail = db.petition_detail(id).await.unwrap().unwrap();
+        assert_eq!(detail.timeline.len(), 9, "{label}");
+        assert_eq!(detail.deadlines.len(), 3, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn the_registry_filters_searches_in_chinese_and_keeps_to_its_scope() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let rows = [
+            ("村道损坏无法通行", "三组村道塌陷，雨天无法通行。", d.village),
+            ("土地承包纠纷", "承包地被占用，要求归还。", d.village),
+            ("低保申请", "家中困难，申请低保。", d.other_village),
+            ("100%_discount", "odd characters", d.other_village),
+        ];
+        for (i, (subject, content, village)) in rows.iter().enumerate() {
+            let p = petition(subject, content, *village);
+            let at = t0() + Duration::minutes(i as i64);
+            db.insert_petition(&insert(&p, d.township, at, None))
+                .await
+                .unwrap();
+        }
+        let township = PetitionScope {
+            townships: vec![d.township],
+            ..Default::default()
+        };
+        let find = |query: &str| RegistryFilter {
+            query: Some(query.into()),
+            ..Default::default()
+        };
+        let subjects = |page: domain::registry::RegistryPage| -> Vec<String> {
+            page.rows.into_iter().map(|r| r.subject).collect()
+        };
+        let all = db.registry(&RegistryFilter::default(), &township).await.unwrap();
+        assert_eq!(all.total, 4, "{label}");
+        assert_eq!(all.rows[0].subject, "100%_discount", "{label}: newest first");
+        assert_eq!(
+            subjects(db.registry(&find("无法通行"), &township).await.unwrap()),
+            ["村道损坏无法通行"],
+            "{label}"
+        );
+        // Two characters: below the trigram length, still found.
+        assert_eq!(
+            subjects(db.registry(&find("低保"), &township).await.unwrap()),
+            ["低保申请"],
+            "{label}"
+        );
+        // In the content too, and % is itself.
+        assert_eq!(
+            subjects(db.registry(&find("被占用"), &township).await.unwrap()),
+            ["土地承包纠纷"],
+            "{label}"
+        );
+        assert_eq!(
+            subjects(db.registry(&find("0%_"), &township).await.unwrap()),
+            ["100%_discount"],
+            "{label}"
+        );
+        assert_eq!(
+            db.registry(&find("没有这件事"), &township).await.unwrap().total,
+            0,
+            "{label}"
+        );
+
+        let village = RegistryFilter {
+            village_id: Some(d.other_village),
+            ..Default::default()
+        };
+        assert_eq!(
+            db.registry(&village, &township).await.unwrap().total,
+            2,
+            "{label}"
+        );
+        let state = RegistryFilter {
+            state: Some(PetitionState::Registered),
+            ..Default::default()
+        };
+        assert_eq!(db.registry(&state, &township).await.unwrap().total, 0, "{label}");
+        let dated = RegistryFilter {
+            from: NaiveDate::from_ymd_opt(2026, 11, 24),
+            ..Default::default()
+        };
+        assert_eq!(db.registry(&dated, &township).await.unwrap().total, 0, "{label}");
+
+        // A department sees only what was sent to it; another township sees nothing.
+        let department = PetitionScope {
+            departments: vec![d.department],
+            ..Default::default()
+        };
+        assert_eq!(
+            db.registry(&RegistryFilter::default(), &department)
+                .await
+                .unwrap()
+                .total,
+            0,
+            "{label}"
+        );
+        let elsewhere = PetitionScope {
+            townships: vec![d.township + 1000],
+            ..Default::default()
+        };
+        assert_eq!(
+            db.registry(&RegistryFilter::default(), &elsewhere)
+                .await
+                .unwrap()
+                .total,
+            0,
+            "{label}"
+        );
+        assert_eq!(
+            db.registry(&RegistryFilter::default(), &PetitionScope::default())
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn secrets_are_made_once_and_submissions_counted() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let first = db.secret("form", || "one".into()).await.unwrap();
+        let second = db.secret("form", || "two".into()).await.unwrap();
+        assert_eq!((first.as_str(), second.as_str()), ("one", "one"), "{label}");
+        for m in 0..3 {
+            db.record_public_submission("addr:1.2.3.4", t0() + Duration::minutes(m))
+                .await
+                .unwrap();
+        }
+        db.record_public_submission("addr:old", t0() - Duration::days(2))
+            .await
+            .unwrap();
+        let since = t0() - Duration::hours(1);
+        let prune = t0() - Duration::days(1);
+        assert_eq!(
+            db.public_submissions("addr:1.2.3.4", since, prune).await.unwrap(),
+            3,
+            "{label}"
+        );
+        assert_eq!(
+            db.public_submissions("addr:old", t0() - Duration::days(3), prune)
+                .await
+                .unwrap(),
+            0,
+            "{label}"
+        );
+    }
+}
