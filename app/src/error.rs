@@ -16,6 +16,21 @@ pub enum AppError {
     /// Bad input the user can fix.
     #[error("invalid input: {0}")]
     Invalid(FieldError),
+    /// A form with problems in several fields, every one listed.
+    #[error("form has problems")]
+    Form(Vec<FieldError>),
+    /// The petition's lifecycle does not allow this step now, or not to this user.
+    #[error("step refused")]
+    Refused(domain::petition::Refusal),
+    /// Someone else changed the record meanwhile.
+    #[error("changed meanwhile")]
+    Changed,
+    /// Wrong tracking code or query password.
+    #[error("tracking lookup failed")]
+    TrackingFailed,
+    /// Too many submissions from here; wait this many seconds.
+    #[error("rate limited for {0} s")]
+    RateLimited(i64),
     /// No valid session: log in first.
     #[error("not logged in")]
     Unauthenticated,
@@ -48,8 +63,10 @@ impl AppError {
         match self {
             AppError::NotFound => 404,
             AppError::Unauthenticated | AppError::LoginFailed => 401,
-            AppError::Throttled(_) => 429,
-            AppError::Invalid(_) | AppError::Roster(_) => 422,
+            AppError::Throttled(_) | AppError::RateLimited(_) => 429,
+            AppError::Invalid(_) | AppError::Roster(_) | AppError::Form(_) => 422,
+            AppError::Refused(_) | AppError::Changed => 409,
+            AppError::TrackingFailed => 404,
             AppError::BadRequest(_) => 400,
             AppError::Unavailable | AppError::Network(_) => 503,
             AppError::Internal => 500,
@@ -104,6 +121,11 @@ impl From<services::ServiceError> for AppError {
             S::LoginFailed => AppError::LoginFailed,
             S::Throttled(secs) => AppError::Throttled(secs),
             S::Roster(problems) => AppError::Roster(problems),
+            S::Form(errors) => AppError::Form(errors),
+            S::Refused(r) => AppError::Refused(r),
+            S::Changed => AppError::Changed,
+            S::TrackingFailed => AppError::TrackingFailed,
+            S::RateLimited(secs) => AppError::RateLimited(secs),
             S::Storage(e) => e.into(),
             S::Internal(what) => {
                 tracing::error!(error = %what, "service error");

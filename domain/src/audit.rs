@@ -24,10 +24,17 @@ pub enum AuditAction {
     Denied,
     /// Someone read a petitioner's identity.
     ReadIdentity,
+    /// A petition came in: online, at the desk or from an agent.
+    FilePetition,
+    /// A step of the petition lifecycle (the detail names it).
+    PetitionStep,
+    /// A tracking code was looked up (failures are how guessing shows).
+    TrackPetition,
+    ReadAttachment,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::Login,
         AuditAction::Logout,
         AuditAction::ChangePassword,
@@ -42,6 +49,10 @@ impl AuditAction {
         AuditAction::ReadAuditLog,
         AuditAction::Denied,
         AuditAction::ReadIdentity,
+        AuditAction::FilePetition,
+        AuditAction::PetitionStep,
+        AuditAction::TrackPetition,
+        AuditAction::ReadAttachment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +71,10 @@ impl AuditAction {
             AuditAction::ReadAuditLog => "read_audit_log",
             AuditAction::Denied => "denied",
             AuditAction::ReadIdentity => "read_identity",
+            AuditAction::FilePetition => "file_petition",
+            AuditAction::PetitionStep => "petition_step",
+            AuditAction::TrackPetition => "track_petition",
+            AuditAction::ReadAttachment => "read_attachment",
         }
     }
 

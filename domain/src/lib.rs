@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod handling;
 pub mod intake;
 pub mod org;
 pub mod petition;

@@ -55,10 +55,12 @@ pub enum Problem {
     BadDate,
     #[error("bad_number")]
     BadNumber,
+    #[error("wrong_answer")]
+    WrongAnswer,
 }
 
 impl Problem {
-    pub const ALL: [Problem; 23] = [
+    pub const ALL: [Problem; 24] = [
         Problem::Required,
         Problem::TooLong,
         Problem::ControlCharacters,
@@ -82,6 +84,7 @@ impl Problem {
         Problem::BadResidentIdCheck,
         Problem::BadDate,
         Problem::BadNumber,
+        Problem::WrongAnswer,
     ];
 
     /// The stable code, also the i18n key suffix.
@@ -110,6 +113,7 @@ impl Problem {
             Problem::BadResidentIdCheck => "bad_resident_id_check",
             Problem::BadDate => "bad_date",
             Problem::BadNumber => "bad_number",
+            Problem::WrongAnswer => "wrong_answer",
         }
     }
 }

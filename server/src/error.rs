@@ -48,12 +48,20 @@ impl IntoResponse for ServerError {
             ServerError::Service(S::Unauthenticated | S::LoginFailed) => {
                 (StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录。")
             }
-            ServerError::Service(S::Throttled(_)) => (
+            ServerError::Service(S::TrackingFailed) => {
+                (StatusCode::NOT_FOUND, "not_found", "查询码或查询密码不正确。")
+            }
+            ServerError::Service(S::Refused(_) | S::Changed) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "这件事现在不能这样办理，请刷新后再试。",
+            ),
+            ServerError::Service(S::Throttled(_) | S::RateLimited(_)) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "throttled",
                 "请求过于频繁，请稍后再试。",
             ),
-            ServerError::Service(S::Invalid(_) | S::Roster(_)) => {
+            ServerError::Service(S::Invalid(_) | S::Roster(_) | S::Form(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "填写的内容有误。")
             }
             ServerError::Service(S::Storage(e)) if e.is_unavailable() => (

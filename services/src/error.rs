@@ -17,6 +17,21 @@ pub enum ServiceError {
     /// An imported file with problems, each by sheet, row and column; nothing was written.
     #[error("roster has {} problems", .0.len())]
     Roster(Vec<domain::roster::RosterProblem>),
+    /// A form with problems in several fields, all listed; nothing was written.
+    #[error("form has {} problems", .0.len())]
+    Form(Vec<FieldError>),
+    /// The lifecycle does not allow this step now, or not to this caller.
+    #[error("step refused: {0}")]
+    Refused(domain::petition::Refusal),
+    /// Someone else changed the record since it was read; reload and try again.
+    #[error("changed meanwhile")]
+    Changed,
+    /// Wrong tracking code or query password (never which of the two).
+    #[error("tracking lookup failed")]
+    TrackingFailed,
+    /// Too many submissions or lookups from here; try again after this many seconds.
+    #[error("rate limited for {0} s")]
+    RateLimited(i64),
     /// Wrong username or password (which of the two is never said).
     #[error("login failed")]
     LoginFailed,

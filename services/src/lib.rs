@@ -5,9 +5,11 @@
 pub mod audit;
 pub mod auth;
 mod caller;
+pub mod challenge;
 pub mod demo;
 mod error;
 pub mod org;
+pub mod petition;
 pub mod roster;
 pub mod users;
 

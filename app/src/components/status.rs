@@ -40,6 +40,13 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::Unavailable | AppError::Network(_) => t_string!(i18n, error.unavailable).to_owned(),
         AppError::Roster(problems) => td_string!(i18n.get_locale(), roster.has_problems, n = problems.len()),
         AppError::Internal => t_string!(i18n, error.internal).to_owned(),
+        AppError::Form(errors) => td_string!(i18n.get_locale(), error.form, n = errors.len()),
+        AppError::Refused(_) => t_string!(i18n, error.refused).to_owned(),
+        AppError::Changed => t_string!(i18n, error.changed).to_owned(),
+        AppError::TrackingFailed => t_string!(i18n, error.tracking_failed).to_owned(),
+        AppError::RateLimited(seconds) => {
+            td_string!(i18n.get_locale(), error.rate_limited, seconds = *seconds)
+        }
     }
 }
 
@@ -71,6 +78,7 @@ pub fn field_error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
         Problem::BadResidentIdCheck => td_string!(locale, problem.bad_resident_id_check, field = field),
         Problem::BadDate => td_string!(locale, problem.bad_date, field = field),
         Problem::BadNumber => td_string!(locale, problem.bad_number, field = field),
+        Problem::WrongAnswer => td_string!(locale, problem.wrong_answer, field = field),
     }
 }
 

@@ -55,6 +55,10 @@ pub fn action_label(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> Str
         AuditAction::ReadAuditLog => t_string!(i18n, audit_action.read_audit_log),
         AuditAction::Denied => t_string!(i18n, audit_action.denied),
         AuditAction::ReadIdentity => t_string!(i18n, audit_action.read_identity),
+        AuditAction::FilePetition => t_string!(i18n, audit_action.file_petition),
+        AuditAction::PetitionStep => t_string!(i18n, audit_action.petition_step),
+        AuditAction::TrackPetition => t_string!(i18n, audit_action.track_petition),
+        AuditAction::ReadAttachment => t_string!(i18n, audit_action.read_attachment),
     }
     .to_owned()
 }
