@@ -113,9 +113,15 @@ async fn from_the_public_form_to_an_evaluated_reply() {
             file_name: "门口.jpg".into(),
             bytes: jpeg_with_gps(),
         };
-        let receipt = petition::submit_online(&db, &citizen, &form(d.village), &[upload.clone()], &answer)
-            .await
-            .unwrap();
+        let receipt = petition::submit_online(
+            &db,
+            &citizen,
+            &form(d.village),
+            std::slice::from_ref(&upload),
+            &answer,
+        )
+        .await
+        .unwrap();
         assert!(receipt.tracking_code.starts_with("XF-20261123-"), "{label}");
         // The same form sent again (a lost answer) is the same petition and password.
         let again = petition::submit_online(&db, &citizen, &form(d.village), &[upload], &answer)
