@@ -25,7 +25,8 @@ use crate::components::auth::{RequireArea, provide_auth};
 use crate::components::layout::{Area, AreaFrame};
 use crate::i18n::*;
 use crate::pages::{
-    account, audit, field, guide, home, login, not_found::NotFound, office, offline, roster, users,
+    account, audit, case, field, guide, home, intake, login, not_found::NotFound, office, office_info,
+    offline, petition, print, registry, roster, track, users,
 };
 
 /// The HTML document around the app; rendered only on the server.
@@ -69,9 +70,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <ParentRoute path=path!("") view=|| area(Area::Public)>
                         <Route path=path!("") view=home::HomePage ssr=SsrMode::Async />
-                        <Route path=path!("guide") view=guide::GuidePage />
+                        <Route path=path!("guide") view=guide::GuidePage ssr=SsrMode::Async />
                         <Route path=path!("offline") view=offline::OfflinePage />
                         <Route path=path!("login") view=login::LoginPage />
+                        <Route path=path!("petition") view=petition::PetitionPage ssr=SsrMode::Async />
+                        <Route path=path!("track") view=track::TrackPage ssr=SsrMode::Async />
                     </ParentRoute>
                     // Pages for any logged-in person.
                     <ParentRoute path=path!("account") view=|| guarded(Area::Public)>
@@ -79,12 +82,18 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <ParentRoute path=path!("field") view=|| guarded(Area::Field)>
                         <Route path=path!("") view=field::FieldHome ssr=SsrMode::Async />
+                        <Route path=path!("intake") view=intake::IntakePage ssr=SsrMode::Async />
                     </ParentRoute>
                     <ParentRoute path=path!("office") view=|| guarded(Area::Office)>
                         <Route path=path!("") view=office::OfficeHome ssr=SsrMode::Async />
                         <Route path=path!("users") view=users::UsersPage ssr=SsrMode::Async />
                         <Route path=path!("audit") view=audit::AuditPage ssr=SsrMode::Async />
                         <Route path=path!("roster") view=roster::RosterPage ssr=SsrMode::Async />
+                        <Route path=path!("intake") view=intake::IntakePage ssr=SsrMode::Async />
+                        <Route path=path!("info") view=office_info::OfficeInfoPage ssr=SsrMode::Async />
+                        <Route path=path!("petitions") view=registry::RegistryPage ssr=SsrMode::Async />
+                        <Route path=path!("petitions/:id") view=case::CasePage ssr=SsrMode::Async />
+                        <Route path=path!("petitions/:id/print/:doc") view=print::PrintPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
                 </WithAuth>

@@ -31,10 +31,12 @@ pub enum AuditAction {
     /// A tracking code was looked up (failures are how guessing shows).
     TrackPetition,
     ReadAttachment,
+    ExportRegistry,
+    EditOfficeInfo,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::Login,
         AuditAction::Logout,
         AuditAction::ChangePassword,
@@ -53,6 +55,8 @@ impl AuditAction {
         AuditAction::PetitionStep,
         AuditAction::TrackPetition,
         AuditAction::ReadAttachment,
+        AuditAction::ExportRegistry,
+        AuditAction::EditOfficeInfo,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,8 @@ impl AuditAction {
             AuditAction::PetitionStep => "petition_step",
             AuditAction::TrackPetition => "track_petition",
             AuditAction::ReadAttachment => "read_attachment",
+            AuditAction::ExportRegistry => "export_registry",
+            AuditAction::EditOfficeInfo => "edit_office_info",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod clock;
 pub mod handling;
 pub mod intake;
+pub mod office;
 pub mod org;
 pub mod petition;
 pub mod policy;

@@ -65,6 +65,56 @@ impl RegistryFilter {
         china_day_range(self.from, self.to)
     }
 
+    /// Reads the filter from a page's query string pairs; unknown or malformed values
+    /// are ignored (a hand-edited address shows everything rather than an error).
+    pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut f = RegistryFilter::default();
+        for (key, value) in pairs {
+            let value = value.trim();
+            let date = || NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
+            match key {
+                "state" => f.state = PetitionState::parse(value),
+                "channel" => f.channel = Channel::parse(value),
+                "kind" => f.kind = PetitionKind::parse(value),
+                "village" => f.village_id = value.parse().ok(),
+                "department" => f.department_id = value.parse().ok(),
+                "from" => f.from = date(),
+                "to" => f.to = date(),
+                "q" => f.query = Some(value.to_owned()).filter(|q| !q.is_empty()),
+                "sort" => {
+                    f.sort = if value == "oldest" {
+                        Sort::Oldest
+                    } else {
+                        Sort::Newest
+                    }
+                }
+                "page" => f.page = value.parse().unwrap_or(1),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The query string for this filter (without `?`), for links and exports.
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        let mut put = |k: &'static str, v: Option<String>| {
+            if let Some(v) = v {
+                q.push((k, v));
+            }
+        };
+        put("state", self.state.map(|s| s.as_str().to_owned()));
+        put("channel", self.channel.map(|c| c.as_str().to_owned()));
+        put("kind", self.kind.map(|k| k.as_str().to_owned()));
+        put("village", self.village_id.map(|v| v.to_string()));
+        put("department", self.department_id.map(|d| d.to_string()));
+        put("from", self.from.map(|d| d.to_string()));
+        put("to", self.to.map(|d| d.to_string()));
+        put("q", self.words().map(str::to_owned));
+        put("sort", (self.sort == Sort::Oldest).then(|| "oldest".to_owned()));
+        q
+    }
+
     /// The search words, trimmed, or None when blank.
     pub fn words(&self) -> Option<&str> {
         self.query.as_deref().map(str::trim).filter(|q| !q.is_empty())
@@ -297,6 +347,25 @@ mod tests {
                 false
             )
         );
+    }
+
+    #[test]
+    fn the_filter_round_trips_through_the_address() {
+        let f = RegistryFilter::from_query([
+            ("state", "assigned"),
+            ("village", "12"),
+            ("from", "2026-11-01"),
+            ("q", " 土地 "),
+            ("sort", "oldest"),
+            ("page", "3"),
+            ("channel", "nonsense"),
+        ]);
+        assert_eq!(f.state, Some(PetitionState::Assigned));
+        assert_eq!(f.channel, None);
+        assert_eq!((f.village_id, f.sort, f.page), (Some(12), Sort::Oldest, 3));
+        let q = f.to_query();
+        let back = RegistryFilter::from_query(q.iter().map(|(k, v)| (*k, v.as_str())));
+        assert_eq!(back, RegistryFilter { page: 0, ..f });
     }
 
     #[test]

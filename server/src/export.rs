@@ -1,4 +1,4 @@
-//! Ledgers as officials keep them: the audit log (and later the registry) as CSV for
+//! Ledgers as officials keep them: the audit log and the petition registry as CSV for
 //! any tool and as XLSX for Excel/WPS. Both carry the same columns in Chinese.
 
 use app::session::caller_from_parts;
@@ -139,25 +139,41 @@ pub async fn audit_export(
     let caller = caller_from_parts(&parts);
     let format = if xlsx { "xlsx" } else { "csv" };
     let found = services::audit::export(&state.db, &caller, &query.filter(), format).await?;
+    ledger(
+        xlsx,
+        "审计日志",
+        "audit",
+        AUDIT_HEADERS,
+        found.entries.iter().map(audit_row),
+    )
+}
+
+/// A ledger as a download: XLSX or CSV, named `<stem>-<China time>.<ext>`.
+pub fn ledger<const N: usize>(
+    xlsx: bool,
+    sheet: &str,
+    stem: &str,
+    headers: [&str; N],
+    rows: impl Iterator<Item = [String; N]>,
+) -> Result<Response, ServerError> {
     let stamp = chrono::Utc::now()
         .with_timezone(&domain::audit::china_time())
         .format("%Y%m%d-%H%M");
-    let rows = found.entries.iter().map(audit_row);
     if xlsx {
-        let bytes = to_xlsx("审计日志", AUDIT_HEADERS, rows).map_err(|e| {
+        let bytes = to_xlsx(sheet, headers, rows).map_err(|e| {
             tracing::error!(error = %e, "xlsx export failed");
             ServerError::BadRequest("导出失败。")
         })?;
         Ok(download(
             bytes,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            &format!("audit-{stamp}.xlsx"),
+            &format!("{stem}-{stamp}.xlsx"),
         ))
     } else {
         Ok(download(
-            to_csv(AUDIT_HEADERS, rows)?,
+            to_csv(headers, rows)?,
             "text/csv; charset=utf-8",
-            &format!("audit-{stamp}.csv"),
+            &format!("{stem}-{stamp}.csv"),
         ))
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod export;
+pub mod forms;
 pub mod pwa;
 pub mod routes;
 pub mod security;

@@ -3,11 +3,12 @@
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde::{Deserialize, Serialize};
@@ -16,8 +17,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::security;
 use crate::state::AppState;
+use crate::{forms, security};
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -35,7 +36,25 @@ pub fn router(state: AppState) -> Router {
         .route("/office/audit.csv", get(crate::export::audit_export))
         .route("/office/audit.xlsx", get(crate::export::audit_export))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
+        .route("/office/petitions.csv", get(forms::registry_export))
+        .route("/office/petitions.xlsx", get(forms::registry_export))
+        .route("/office/attachments/{id}", get(forms::attachment))
+        .route("/track/evaluate", post(forms::post_track))
         .leptos_routes_with_context(&state, routes, provide_db.clone(), shell)
+        // The plain form posts of the petition pages (their GETs are the app's routes).
+        .route("/track", post(forms::post_track))
+        .route(
+            "/petition",
+            post(forms::post_petition).layer(DefaultBodyLimit::max(forms::MAX_POST_BYTES)),
+        )
+        .route(
+            "/office/intake",
+            post(forms::post_intake).layer(DefaultBodyLimit::max(forms::MAX_POST_BYTES)),
+        )
+        .route(
+            "/field/intake",
+            post(forms::post_intake).layer(DefaultBodyLimit::max(forms::MAX_POST_BYTES)),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             provide_db,
             app::shell,

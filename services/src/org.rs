@@ -48,3 +48,47 @@ pub async fn create_unit(
     db.append_audit(&entry).await?;
     Ok(id)
 }
+
+/// What the township's office publishes (Art. 18), for everyone; None until an admin
+/// writes it.
+pub async fn office_info(db: &Database) -> Result<Option<(String, domain::office::OfficeInfo)>> {
+    let Some(structure) = db.org_structure().await? else {
+        return Ok(None);
+    };
+    let township = structure.township;
+    Ok(db
+        .office_info(township.id)
+        .await?
+        .map(|info| (township.name, info)))
+}
+
+/// An admin of the township writes what the office publishes. Audited.
+pub async fn set_office_info(
+    db: &Database,
+    caller: &Caller,
+    info: &domain::office::OfficeInfo,
+) -> Result<()> {
+    let me = caller.user()?;
+    let info = info.check().map_err(ServiceError::Form)?;
+    let township = db
+        .org_structure()
+        .await?
+        .map(|s| s.township.id)
+        .ok_or(ServiceError::NotFound)?;
+    let location = db.org_location(township).await?;
+    if !allows(me, Action::Write, ResourceKind::OrgUnit, &location) {
+        let mut entry = caller.audit(AuditAction::Denied, Outcome::Denied);
+        entry.record_kind = Some("office_info".into());
+        entry.record_id = Some(township.to_string());
+        db.append_audit(&entry).await?;
+        return Err(ServiceError::NotFound);
+    }
+    db.set_office_info(township, &info, me.user_id, caller.now)
+        .await?;
+    let mut entry = caller.audit(AuditAction::EditOfficeInfo, Outcome::Ok);
+    entry.record_kind = Some("office_info".into());
+    entry.record_id = Some(township.to_string());
+    entry.township_id = Some(township);
+    db.append_audit(&entry).await?;
+    Ok(())
+}

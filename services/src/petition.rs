@@ -14,7 +14,9 @@ use domain::petition::{
     Actor, Case, PetitionState, Refusal, Step, normalize_query_password, normalize_tracking_code,
 };
 use domain::policy::{Action, Location, ResourceKind, allows};
-use domain::registry::{Decision, PetitionDetail, PublicStatus, RegistryFilter, RegistryPage, china_date};
+use domain::registry::{
+    Decision, PetitionDetail, PetitionSummary, PublicStatus, RegistryFilter, RegistryPage, china_date,
+};
 use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
 use storage::{
@@ -36,6 +38,8 @@ pub const LOOKUPS_PER_ADDRESS: i64 = 20;
 pub struct Upload {
     pub file_name: String,
     pub bytes: Vec<u8>,
+    /// The file was over the size limit and was not kept while it arrived.
+    pub too_large: bool,
 }
 
 /// What the petitioner takes away: shown once, printed on the receipt.
@@ -88,6 +92,9 @@ pub fn prepare_attachments(uploads: &[Upload]) -> Result<Vec<NewAttachment>, Fie
         .enumerate()
         .map(|(i, u)| {
             let fail = |p| FieldError::new("attachments", p);
+            if u.too_large {
+                return Err(fail(Problem::FileTooLarge));
+            }
             let media = attachment::check(&u.bytes).map_err(fail)?;
             let bytes = attachment::strip_metadata(media, &u.bytes).map_err(fail)?;
             let digest = Sha256::digest(&bytes);
@@ -365,8 +372,34 @@ fn acting_roles(me: &CurrentUser, location: &Location) -> Vec<Role> {
         .collect()
 }
 
+/// The most rows one export holds; a bigger ledger is exported by date range.
+pub const EXPORT_MAX: i64 = 100_000;
+
 /// The registry page the caller may see.
 pub async fn registry(db: &Database, caller: &Caller, filter: &RegistryFilter) -> Result<RegistryPage> {
+    let scope = scope_of(db, caller).await?;
+    Ok(db.registry(filter, &scope).await?)
+}
+
+/// Every row of the caller's registry matching `filter` (up to [`EXPORT_MAX`]), for a
+/// ledger export. The export is logged.
+pub async fn export(
+    db: &Database,
+    caller: &Caller,
+    filter: &RegistryFilter,
+    format: &str,
+) -> Result<Vec<PetitionSummary>> {
+    let scope = scope_of(db, caller).await?;
+    let rows = db.registry_rows(filter, &scope, 0, EXPORT_MAX).await?;
+    let mut entry = caller.audit(AuditAction::ExportRegistry, Outcome::Ok);
+    entry.record_kind = Some(ResourceKind::Petition.as_str().into());
+    entry.detail = Some(format!("{format} {} rows", rows.len()));
+    db.append_audit(&entry).await?;
+    Ok(rows)
+}
+
+/// The petitions the caller's roles reach, for the registry.
+async fn scope_of(db: &Database, caller: &Caller) -> Result<PetitionScope> {
     let me = caller.user()?;
     let mut scope = PetitionScope::default();
     for g in &me.grants {
@@ -390,7 +423,7 @@ pub async fn registry(db: &Database, caller: &Caller, filter: &RegistryFilter) -
     if scope.is_empty() {
         return Err(ServiceError::NotFound);
     }
-    Ok(db.registry(filter, &scope).await?)
+    Ok(scope)
 }
 
 /// One petition, with the steps open to the caller.
@@ -438,6 +471,7 @@ pub async fn attachment(
     caller: &Caller,
     attachment_id: i64,
 ) -> Result<(String, MediaType, Vec<u8>)> {
+    caller.user()?;
     let (petition_id, name, media, bytes) = db
         .attachment_content(attachment_id)
         .await?

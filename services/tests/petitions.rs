@@ -112,6 +112,7 @@ async fn from_the_public_form_to_an_evaluated_reply() {
         let upload = Upload {
             file_name: "门口.jpg".into(),
             bytes: jpeg_with_gps(),
+            too_large: false,
         };
         let receipt = petition::submit_online(
             &db,
@@ -320,6 +321,7 @@ async fn the_form_refuses_robots_and_floods_but_not_people() {
         let oversized = Upload {
             file_name: "big.pdf".into(),
             bytes: [b"%PDF-1.4".as_slice(), &vec![0_u8; 10 * 1024 * 1024]].concat(),
+            too_large: false,
         };
         let r = petition::submit_online(&db, &public("198.51.100.1", now), &bad, &[oversized], &fast).await;
         let Err(ServiceError::Form(errors)) = r else {

@@ -633,16 +633,42 @@ impl Database {
                 page,
             });
         }
+        let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
+        let rows = self
+            .registry_rows(filter, scope, offset, i64::from(PAGE_SIZE))
+            .await?;
+        let total: i64 = with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM petition p WHERE ");
+            self.push_registry_where(&mut qb, filter, scope);
+            qb.push(" LIMIT ");
+            qb.push_bind(COUNT_CAP + 1);
+            qb.push(") AS capped");
+            qb.build_query_scalar().fetch_one(pool).await?
+        });
+        Ok(RegistryPage { rows, total, page })
+    }
+
+    /// The rows of the registry matching `filter` within `scope`, in its order: a page of
+    /// them, or (for an export) up to `limit`.
+    pub async fn registry_rows(
+        &self,
+        filter: &RegistryFilter,
+        scope: &PetitionScope,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<PetitionSummary>> {
+        if scope.is_empty() {
+            return Ok(Vec::new());
+        }
         let order = match filter.sort {
             Sort::Newest => "p.received_at DESC, p.id DESC",
             Sort::Oldest => "p.received_at ASC, p.id ASC",
         };
-        let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
         with_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS} FROM petition p {SUMMARY_JOINS} WHERE "));
             self.push_registry_where(&mut qb, filter, scope);
             qb.push(format!(" ORDER BY {order} LIMIT "));
-            qb.push_bind(i64::from(PAGE_SIZE));
+            qb.push_bind(limit);
             qb.push(" OFFSET ");
             qb.push_bind(offset);
             let rows = qb.build().fetch_all(pool).await?;
@@ -650,17 +676,7 @@ impl Database {
             for row in rows {
                 summaries.push(summary_from_row!(row));
             }
-            let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM petition p WHERE ");
-            self.push_registry_where(&mut qb, filter, scope);
-            qb.push(" LIMIT ");
-            qb.push_bind(COUNT_CAP + 1);
-            qb.push(") AS capped");
-            let total: i64 = qb.build_query_scalar().fetch_one(pool).await?;
-            Ok(RegistryPage {
-                rows: summaries,
-                total,
-                page,
-            })
+            Ok(summaries)
         })
     }
 
@@ -778,6 +794,56 @@ impl Database {
                 .fetch_one(pool)
                 .await?)
         })
+    }
+
+    /// What the township's petition office publishes, if an admin has written it.
+    pub async fn office_info(&self, township_id: i64) -> Result<Option<domain::office::OfficeInfo>> {
+        let row: Option<(String, String, String, String, String)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT address, phone, mailing_address, reception, notes FROM office_info WHERE township_id = $1",
+            )
+            .bind(township_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(
+            |(address, phone, mailing_address, reception, notes)| domain::office::OfficeInfo {
+                address,
+                phone,
+                mailing_address,
+                reception,
+                notes,
+            },
+        ))
+    }
+
+    pub async fn set_office_info(
+        &self,
+        township_id: i64,
+        info: &domain::office::OfficeInfo,
+        by: i64,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO office_info (township_id, address, phone, mailing_address, reception, notes, updated_at, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (township_id) DO UPDATE SET \
+                 address = excluded.address, phone = excluded.phone, mailing_address = excluded.mailing_address, \
+                 reception = excluded.reception, notes = excluded.notes, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by",
+            )
+            .bind(township_id)
+            .bind(&info.address)
+            .bind(&info.phone)
+            .bind(&info.mailing_address)
+            .bind(&info.reception)
+            .bind(&info.notes)
+            .bind(at)
+            .bind(by)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
     }
 
     /// A named secret, made by `fresh` the first time it is asked for and the same ever

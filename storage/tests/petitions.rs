@@ -481,3 +481,38 @@ async fn secrets_are_made_once_and_submissions_counted() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_office_info_is_written_and_rewritten() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        assert_eq!(db.office_info(d.township).await.unwrap(), None, "{label}");
+        let mut info = domain::office::OfficeInfo {
+            address: "东湖镇政府一楼".into(),
+            phone: "0731-8888888".into(),
+            reception: "每周三上午".into(),
+            ..Default::default()
+        };
+        let admin = db.credentials("admin").await.unwrap().map(|c| c.user_id);
+        let by = match admin {
+            Some(id) => id,
+            None => db
+                .create_user(
+                    &domain::auth::NewUser {
+                        username: "office_admin".into(),
+                        display_name: "管理员".into(),
+                        phone: None,
+                        grants: vec![(domain::auth::Role::Admin, d.township)],
+                    },
+                    "hash",
+                    t0(),
+                )
+                .await
+                .unwrap(),
+        };
+        db.set_office_info(d.township, &info, by, t0()).await.unwrap();
+        info.notes = "凭查询码查询进度".into();
+        db.set_office_info(d.township, &info, by, t0()).await.unwrap();
+        assert_eq!(db.office_info(d.township).await.unwrap(), Some(info), "{label}");
+    }
+}

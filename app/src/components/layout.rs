@@ -79,11 +79,17 @@ pub fn AreaFrame(area: Area, children: Children) -> impl IntoView {
 enum NavItem {
     Home,
     Guide,
+    Petition,
+    Track,
     FieldHome,
+    FieldIntake,
+    Registry,
+    Intake,
     OfficeHome,
     Users,
     Roster,
     Audit,
+    OfficeInfo,
     Account,
 }
 
@@ -92,11 +98,17 @@ impl NavItem {
         match self {
             NavItem::Home => "/",
             NavItem::Guide => "/guide",
+            NavItem::Petition => "/petition",
+            NavItem::Track => "/track",
             NavItem::FieldHome => "/field",
+            NavItem::FieldIntake => "/field/intake",
+            NavItem::Registry => "/office/petitions",
+            NavItem::Intake => "/office/intake",
             NavItem::OfficeHome => "/office",
             NavItem::Users => "/office/users",
             NavItem::Roster => "/office/roster",
             NavItem::Audit => "/office/audit",
+            NavItem::OfficeInfo => "/office/info",
             NavItem::Account => "/account",
         }
     }
@@ -105,18 +117,27 @@ impl NavItem {
         match self {
             NavItem::Home => t_string!(i18n, nav.home),
             NavItem::Guide => t_string!(i18n, nav.guide),
+            NavItem::Petition => t_string!(i18n, nav.petition),
+            NavItem::Track => t_string!(i18n, nav.track),
             NavItem::FieldHome => t_string!(i18n, nav.field_home),
+            NavItem::FieldIntake => t_string!(i18n, nav.petition),
+            NavItem::Registry => t_string!(i18n, nav.registry),
+            NavItem::Intake => t_string!(i18n, nav.intake),
             NavItem::OfficeHome => t_string!(i18n, nav.office_home),
             NavItem::Users => t_string!(i18n, nav.users),
             NavItem::Roster => t_string!(i18n, nav.roster),
             NavItem::Audit => t_string!(i18n, nav.audit),
+            NavItem::OfficeInfo => t_string!(i18n, nav.office_info),
             NavItem::Account => t_string!(i18n, nav.account),
         }
     }
 
     /// Admin pages are listed only for admins (the server refuses everyone else anyway).
     fn admin_only(self) -> bool {
-        matches!(self, NavItem::Users | NavItem::Roster | NavItem::Audit)
+        matches!(
+            self,
+            NavItem::Users | NavItem::Roster | NavItem::Audit | NavItem::OfficeInfo
+        )
     }
 }
 
@@ -125,13 +146,16 @@ fn AreaLinks(area: Area) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let items: &[NavItem] = match area {
-        Area::Public => &[NavItem::Home, NavItem::Guide],
-        Area::Field => &[NavItem::FieldHome, NavItem::Account],
+        Area::Public => &[NavItem::Home, NavItem::Petition, NavItem::Track, NavItem::Guide],
+        Area::Field => &[NavItem::FieldHome, NavItem::FieldIntake, NavItem::Account],
         Area::Office => &[
             NavItem::OfficeHome,
+            NavItem::Registry,
+            NavItem::Intake,
             NavItem::Users,
             NavItem::Roster,
             NavItem::Audit,
+            NavItem::OfficeInfo,
             NavItem::Account,
         ],
     };

@@ -2,7 +2,9 @@
 
 pub mod auth;
 pub mod connection;
+pub mod labels;
 pub mod language;
 pub mod layout;
 pub mod notice;
+pub mod petition_form;
 pub mod status;

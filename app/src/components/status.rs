@@ -135,3 +135,25 @@ pub fn ErrorPanel(errors: ArcRwSignal<Errors>) -> impl IntoView {
         </section>
     }
 }
+
+/// Text to put inside a `<textarea>`. Leptos writes a textarea's children into the
+/// server's HTML without escaping them (tachys treats it like `<script>`), so a value
+/// holding `</textarea>` would end the element and the rest would run as markup. On the
+/// server the text is escaped here; the browser decodes it back to exactly what was
+/// typed. Hydration keeps the server's text node, so the browser side passes it as is.
+pub fn textarea_text(text: &str) -> String {
+    if cfg!(feature = "ssr") {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                c => out.push(c),
+            }
+        }
+        out
+    } else {
+        text.to_owned()
+    }
+}

@@ -59,6 +59,8 @@ pub fn action_label(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> Str
         AuditAction::PetitionStep => t_string!(i18n, audit_action.petition_step),
         AuditAction::TrackPetition => t_string!(i18n, audit_action.track_petition),
         AuditAction::ReadAttachment => t_string!(i18n, audit_action.read_attachment),
+        AuditAction::ExportRegistry => t_string!(i18n, audit_action.export_registry),
+        AuditAction::EditOfficeInfo => t_string!(i18n, audit_action.edit_office_info),
     }
     .to_owned()
 }

@@ -1,8 +1,11 @@
-use domain::clock::{ClockEvent, ClockStep, DayKind, STATUTORY_CLOCKS};
+use domain::clock::{ClockEvent, DayKind, STATUTORY_CLOCKS};
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 
+use crate::api::get_office_info;
+use crate::components::labels::clock_label;
+use crate::components::status::{ErrorMessage, Loading};
 use crate::i18n::*;
 
 /// What a citizen needs before petitioning: the channels, the legal deadlines (read from
@@ -20,7 +23,7 @@ pub fn GuidePage() -> impl IntoView {
             };
             view! {
                 <tr>
-                    <th scope="row">{move || step_label(i18n, clock.step)}</th>
+                    <th scope="row">{move || clock_label(i18n, clock.step)}</th>
                     <td>{limit}</td>
                     <td>{move || event_label(i18n, clock.starts_at)}</td>
                     <td>{move || td_string!(i18n.get_locale(), guide.article, n = clock.article)}</td>
@@ -28,11 +31,37 @@ pub fn GuidePage() -> impl IntoView {
             }
         })
         .collect_view();
+    let office = Resource::new(|| (), |_| get_office_info());
     view! {
         <Title text=move || t_string!(i18n, guide.title) />
         <article class="prose">
             <h1>{t!(i18n, guide.title)}</h1>
             <p>{t!(i18n, guide.intro)}</p>
+            <Suspense fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match office.await {
+                        Ok(Some((township, info))) => view! {
+                            <section class="panel" aria-labelledby="office-title" id="office-info">
+                                <h2 id="office-title">{township}" · "{t!(i18n, office_info.public_title)}</h2>
+                                <dl class="decision">
+                                    <dt>{t!(i18n, fields.office_address)}</dt><dd class="text">{info.address}</dd>
+                                    <dt>{t!(i18n, fields.phone)}</dt><dd class="text">{info.phone}</dd>
+                                    {(!info.mailing_address.is_empty()).then(|| view! {
+                                        <dt>{t!(i18n, fields.mailing_address)}</dt><dd class="text">{info.mailing_address.clone()}</dd>
+                                    })}
+                                    <dt>{t!(i18n, fields.reception)}</dt><dd class="text">{info.reception}</dd>
+                                    {(!info.notes.is_empty()).then(|| view! {
+                                        <dt>{t!(i18n, fields.notes)}</dt><dd class="text">{info.notes.clone()}</dd>
+                                    })}
+                                </dl>
+                                <p><a href="/petition">{t!(i18n, nav.petition)}</a>" · "<a href="/track">{t!(i18n, nav.track)}</a></p>
+                            </section>
+                        }.into_any(),
+                        Ok(None) => view! { <p class="hint">{t!(i18n, office_info.none)}</p> }.into_any(),
+                        Err(error) => view! { <ErrorMessage error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
             <h2>{t!(i18n, guide.channels_title)}</h2>
             <ul class="channels">
                 <li>{t!(i18n, guide.channel_letter)}</li>
@@ -60,20 +89,6 @@ pub fn GuidePage() -> impl IntoView {
             <h2>{t!(i18n, guide.privacy_title)}</h2>
             <p>{t!(i18n, guide.privacy_text)}</p>
         </article>
-    }
-}
-
-fn step_label(i18n: I18nContext<Locale>, step: ClockStep) -> &'static str {
-    match step {
-        ClockStep::RegisterAndRoute => t_string!(i18n, clock.register_and_route),
-        ClockStep::NotifyReceipt => t_string!(i18n, clock.notify_receipt),
-        ClockStep::ObjectToRouting => t_string!(i18n, clock.object_to_routing),
-        ClockStep::Reply => t_string!(i18n, clock.reply),
-        ClockStep::Extension => t_string!(i18n, clock.extension),
-        ClockStep::RequestReview => t_string!(i18n, clock.request_review),
-        ClockStep::DecideReview => t_string!(i18n, clock.decide_review),
-        ClockStep::RequestReReview => t_string!(i18n, clock.request_re_review),
-        ClockStep::DecideReReview => t_string!(i18n, clock.decide_re_review),
     }
 }
 

@@ -7,6 +7,9 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
+mod petition;
+pub use petition::*;
+
 #[cfg(feature = "ssr")]
 fn database() -> Result<storage::Database, AppError> {
     use_context::<storage::Database>().ok_or_else(|| {
