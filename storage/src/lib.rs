@@ -5,6 +5,7 @@
 
 mod account;
 mod audit;
+mod bulk;
 mod database;
 mod demo;
 mod error;
@@ -16,6 +17,7 @@ pub mod testing;
 
 pub use account::{Credentials, NewSession, SessionRecord};
 pub use audit::{AuditPage, AuditScope};
+pub use bulk::BulkPetition;
 pub use database::{Database, Engine};
 pub use demo::DemoSummary;
 pub use error::StorageError;
