@@ -89,11 +89,23 @@ struct Args {
     /// the capped count, to show where the time goes.
     #[arg(long)]
     storage_breakdown: bool,
+    /// An experiment, not what the server does: open SQLite with a pool of this many
+    /// connections (the server's is 8), same settings otherwise. `1` shows what writes
+    /// do when they never wait on each other's locks.
+    #[arg(long)]
+    sqlite_pool: Option<u32>,
 }
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args = Args::parse();
+    // Quiet unless asked: `MINQING_LOG=sqlx::query=debug` shows every statement.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("MINQING_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     if let Err(e) = run(args).await {
         eprintln!("minqing-bench: {e}");
         std::process::exit(1);
@@ -101,9 +113,14 @@ async fn main() {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let db = Database::connect(&args.database_url)
-        .await
-        .map_err(|e| format!("connect: {e}"))?;
+    let db = match args.sqlite_pool {
+        Some(size) if args.database_url.starts_with("sqlite:") => {
+            sqlite_with_pool(&args.database_url, size).await?
+        }
+        _ => Database::connect(&args.database_url)
+            .await
+            .map_err(|e| format!("connect: {e}"))?,
+    };
     db.migrate().await.map_err(|e| format!("migrate: {e}"))?;
     db.seed_demo().await.map_err(|e| format!("seed demo: {e}"))?;
     services::demo::seed_demo_users(&db, Utc::now())
@@ -176,7 +193,7 @@ async fn run(args: Args) -> Result<(), String> {
     if !args.skip_registry {
         let (main, short) = cases(&generator, &township);
         println!("\nRegistry: each search once, alone (cold caches for some):");
-        let (brackets, checked) = registry::check(&app, &cookie, &main, 200).await?;
+        let (brackets, checked) = registry::check(&app, &cookie, &main, 1 << 20).await?;
         print_checked(&checked);
         println!(
             "  body encoding that works: {brackets:?} (e.g. {})",
@@ -202,7 +219,7 @@ async fn run(args: Args) -> Result<(), String> {
         report.registry = Some((Latency::of(&run.all), run.per_second(), run.failed()));
 
         println!("\nRegistry: two-character queries, each once, alone:");
-        let (_, checked) = registry::check(&app, &cookie, &short, 250).await?;
+        let (_, checked) = registry::check(&app, &cookie, &short, 2 << 20).await?;
         print_checked(&checked);
         println!(
             "\nRegistry: {} two-character searches, {} clients at once …",
@@ -248,7 +265,7 @@ async fn run(args: Args) -> Result<(), String> {
             args.submissions, args.clients
         );
         let forms = submit::forms(&db, &township.villages, args.submissions).await?;
-        let run = submit::run(&app, forms, args.clients, 1).await;
+        let run = submit::run(&app, forms, args.clients).await;
         let latency = Latency::of(&run.times);
         println!(
             "  accepted {} of {} in {:.1} s: {:.0} a second; latency median {} ms, p99 {} ms, max {} ms",
@@ -273,6 +290,26 @@ async fn run(args: Args) -> Result<(), String> {
     report.print();
     db.close().await;
     Ok(())
+}
+
+/// SQLite as `Database::connect` opens it, with another pool size.
+async fn sqlite_with_pool(url: &str, size: u32) -> Result<Database, String> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+    use std::str::FromStr;
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| format!("connect: {e}"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(size.max(1))
+        .connect_with(options)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    println!("experiment: SQLite pool of {size} connection(s) instead of the server's 8");
+    Ok(Database::Sqlite(pool))
 }
 
 /// Loads petitions `from..total`, `--batch` a transaction, printing a line every 50,000.

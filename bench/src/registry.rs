@@ -83,13 +83,13 @@ pub async fn check(
     app: &Router,
     cookie: &str,
     cases: &[Case],
-    space: u8,
+    space: u64,
 ) -> Result<(Brackets, Vec<Checked>), String> {
     let mut last_error = String::new();
     'encodings: for brackets in [Brackets::Encoded, Brackets::Raw] {
         let mut out = Vec::new();
         for (i, case) in cases.iter().enumerate() {
-            let reply = send(app, request(case, brackets, cookie), peer(space, i)).await;
+            let reply = send(app, request(case, brackets, cookie), peer(space + i as u64)).await;
             if !reply.status.is_success() {
                 last_error = format!(
                     "{} ({brackets:?}): {} {}",
@@ -148,7 +148,7 @@ pub async fn run(
     brackets: Brackets,
     clients: usize,
     total: usize,
-    space: u8,
+    space: u64,
     think: Duration,
 ) -> Run {
     let next = Arc::new(AtomicUsize::new(0));
@@ -171,7 +171,12 @@ pub async fn run(
                     break;
                 }
                 let case = i % cases.len();
-                let reply = send(&app, request(&cases[case], brackets, &cookie), peer(space, i)).await;
+                let reply = send(
+                    &app,
+                    request(&cases[case], brackets, &cookie),
+                    peer(space + i as u64),
+                )
+                .await;
                 let ok = reply.status.is_success() && reply.body.starts_with("{\"rows\":[{");
                 mine.push((
                     case,

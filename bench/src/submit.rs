@@ -96,7 +96,8 @@ impl Run {
 }
 
 /// Posts every form, `clients` at a time in a closed loop.
-pub async fn run(app: &Router, forms: Vec<Vec<u8>>, clients: usize, space: u8) -> Run {
+pub async fn run(app: &Router, forms: Vec<Vec<u8>>, clients: usize) -> Run {
+    let space = crate::web::run_base();
     let total = forms.len();
     let forms = Arc::new(forms);
     let next = Arc::new(AtomicUsize::new(0));
@@ -120,7 +121,7 @@ pub async fn run(app: &Router, forms: Vec<Vec<u8>>, clients: usize, space: u8) -
                     .header("sec-fetch-site", "same-origin")
                     .body(Body::from(forms[i].clone()))
                     .unwrap_or_default();
-                let reply = send(&app, request, peer(space, i)).await;
+                let reply = send(&app, request, peer(space + i as u64)).await;
                 let accepted = reply.status.is_success() && reply.body.contains("受理回执");
                 let detail = if accepted {
                     String::new()

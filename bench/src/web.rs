@@ -43,13 +43,20 @@ pub fn app(db: storage::Database, site: &SiteDir) -> Router {
     server::router(state)
 }
 
-/// A loopback address per request number, in one of several ranges (`space`), so that
-/// the per-address limits see one visitor per request. Nothing is sent anywhere: the
-/// address is only what the server reads as the peer's.
-pub fn peer(space: u8, i: usize) -> SocketAddr {
-    let i = u32::try_from(i).unwrap_or(u32::MAX);
-    let [_, a, b, c] = i.to_be_bytes();
-    SocketAddr::from(([127, space.wrapping_add(a), b, c], 40_000))
+/// A loopback address per request number (127.1.0.0 to 127.254.255.255), so that the
+/// per-address limits see one visitor per request. Nothing is sent anywhere: the address
+/// is only what the server reads as the peer's.
+pub fn peer(n: u64) -> SocketAddr {
+    let a = 1 + u8::try_from((n >> 16) % 254).unwrap_or(0);
+    let [.., b, c] = n.to_be_bytes();
+    SocketAddr::from(([127, a, b, c], 40_000))
+}
+
+/// Where a run's form addresses start: the form's per-address count lasts an hour and is
+/// kept in the database, so each run starts somewhere else among the 16.6 million.
+pub fn run_base() -> u64 {
+    let millis = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+    millis.wrapping_mul(0x9E37_79B9_7F4A_7C15) % (254 << 16)
 }
 
 pub async fn send(app: &Router, mut request: Request<Body>, from: SocketAddr) -> Reply {
@@ -98,7 +105,7 @@ pub async fn login(app: &Router, username: &str, password: &str) -> Result<Strin
         .header(header::ACCEPT, "application/json")
         .body(Body::from(body))
         .map_err(|e| e.to_string())?;
-    let reply = send(app, request, peer(1, 0)).await;
+    let reply = send(app, request, peer(0)).await;
     reply
         .headers
         .get_all(header::SET_COOKIE)
