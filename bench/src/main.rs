@@ -449,10 +449,10 @@ fn cases(g: &Generator, t: &Township) -> (Vec<Case>, Vec<Case>) {
 
 fn print_checked(checked: &[Checked]) {
     for c in checked {
-        let total = if c.total > domain::registry::COUNT_CAP {
-            format!(">{}", domain::registry::COUNT_CAP)
-        } else {
-            c.total.to_string()
+        let total = match c.total {
+            None => "many".to_owned(),
+            Some(t) if t > domain::registry::COUNT_CAP => format!(">{}", domain::registry::COUNT_CAP),
+            Some(t) => t.to_string(),
         };
         println!(
             "  {:>8} ms  {:>2} rows of {:>7}  {}",

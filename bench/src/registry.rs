@@ -72,7 +72,8 @@ fn request(case: &Case, brackets: Brackets, cookie: &str) -> Request<Body> {
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub label: String,
-    pub total: i64,
+    /// `None`: found without counting (many matches).
+    pub total: Option<i64>,
     pub rows: usize,
     pub elapsed: Duration,
 }

@@ -129,19 +129,24 @@ pub fn china_date(at: DateTime<Utc>) -> NaiveDate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistryPage {
     pub rows: Vec<PetitionSummary>,
-    /// The number of matches, up to [`COUNT_CAP`] + 1.
-    pub total: i64,
+    /// The number of matches, up to [`COUNT_CAP`] + 1; `None` when a search matched so
+    /// many of the newest petitions that the page was found without counting the rest.
+    pub total: Option<i64>,
     pub page: u32,
+    /// Whether a page after this one has rows.
+    pub has_next: bool,
 }
 
 impl RegistryPage {
+    /// More matches than are counted: the reader is asked to narrow the search.
     pub fn capped(&self) -> bool {
-        self.total > COUNT_CAP
+        self.total.is_none_or(|t| t > COUNT_CAP)
     }
 
-    pub fn pages(&self) -> u32 {
-        let total = self.total.min(COUNT_CAP);
-        u32::try_from((total + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE)).unwrap_or(u32::MAX)
+    /// How many pages there are, when the matches were counted.
+    pub fn pages(&self) -> Option<u32> {
+        let total = self.total?.min(COUNT_CAP);
+        Some(u32::try_from((total + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE)).unwrap_or(u32::MAX))
     }
 }
 
@@ -374,10 +379,15 @@ mod tests {
             rows: vec![],
             total,
             page: 1,
+            has_next: false,
         };
-        assert_eq!(page(0).pages(), 0);
-        assert_eq!(page(21).pages(), 2);
-        assert!(page(COUNT_CAP + 1).capped());
-        assert_eq!(page(COUNT_CAP + 1).pages(), 500);
+        assert_eq!(page(Some(0)).pages(), Some(0));
+        assert_eq!(page(Some(21)).pages(), Some(2));
+        assert!(!page(Some(COUNT_CAP)).capped());
+        assert!(page(Some(COUNT_CAP + 1)).capped());
+        assert_eq!(page(Some(COUNT_CAP + 1)).pages(), Some(500));
+        // Not counted: too many to count, and no page total to show.
+        assert!(page(None).capped());
+        assert_eq!(page(None).pages(), None);
     }
 }

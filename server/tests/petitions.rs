@@ -156,3 +156,70 @@ async fn the_office_desk_registers_a_letter_and_the_registry_exports_it() {
     let anonymous = send(&app, common::get("/office/attachments/1")).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{}", anonymous.body);
 }
+
+/// `n` registered petitions a minute apart up to now; every seventh mentions 水渠堵塞.
+async fn load_registry(db: &storage::Database, n: i64) {
+    let s = db.org_structure().await.expect("org").expect("township");
+    let start = chrono::Utc::now() - chrono::Duration::minutes(n + 10);
+    let rows: Vec<storage::BulkPetition> = (0..n)
+        .map(|i| storage::BulkPetition {
+            query_secret_hash: "hash".into(),
+            channel: domain::petition::Channel::Letter,
+            kind: domain::petition::PetitionKind::RequestComplaint,
+            state: domain::petition::PetitionState::Registered,
+            township_id: s.township.id,
+            village_id: Some(s.villages[0].village.id),
+            department_id: None,
+            forwarded_to: None,
+            subject: format!("来信第{i}件"),
+            content: if i % 7 == 0 {
+                "反映水渠堵塞问题".into()
+            } else {
+                "其他事项".into()
+            },
+            request: None,
+            batch_count: 1,
+            person_count: 1,
+            collective: false,
+            received_at: start + chrono::Duration::minutes(i),
+            registered_at: None,
+            accepted_at: None,
+            updated_at: start,
+            petitioner: domain::intake::PetitionerIdentity {
+                name: "某某".into(),
+                resident_id: None,
+                phone: None,
+                address: None,
+            },
+            consent_at: None,
+        })
+        .collect();
+    db.bulk_load_petitions(&rows).await.expect("load");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_search_with_many_matches_pages_on_without_a_count() {
+    let (t, app) = sqlite_app().await;
+    load_registry(&t.db, storage::SCAN_WINDOW + 500).await;
+    let clerk = login(&app, "clerk").await;
+    let page = |uri: &str| common::get_with(uri, header::COOKIE, &clerk);
+
+    let many = send(&app, page("/office/petitions?q=水渠堵塞")).await;
+    assert_eq!(many.status, StatusCode::OK);
+    assert!(many.body.contains("匹配很多"), "{}", many.body);
+    assert!(many.body.contains("第 1 页"));
+    assert!(many.body.contains("rel=\"next\""));
+    assert!(!many.body.contains("rel=\"prev\""));
+    let second = send(&app, page("/office/petitions?q=水渠堵塞&page=2")).await;
+    assert!(second.body.contains("第 2 页") && second.body.contains("rel=\"prev\""));
+
+    // A match only among the oldest, past what is read row by row: found and counted.
+    let few = send(&app, page("/office/petitions?q=来信第7件")).await;
+    assert!(few.body.contains("共 1 件"), "{}", few.body);
+    assert!(!few.body.contains("rel=\"next\""));
+    // Without words: counted exactly below the cap.
+    let all = send(&app, page("/office/petitions")).await;
+    let n = storage::SCAN_WINDOW + 500;
+    assert!(all.body.contains(&format!("共 {n} 件")), "{}", all.body);
+    assert!(all.body.contains(&format!("第 1 / {} 页", (n + 19) / 20)));
+}

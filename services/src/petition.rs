@@ -20,7 +20,8 @@ use domain::registry::{
 use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
 use storage::{
-    Database, NewAttachment, PetitionInsert, PetitionPlace, PetitionScope, StepChange, StepRecord,
+    Database, Inserted, NewAttachment, PetitionInsert, PetitionPlace, PetitionScope, StepChange, StepRecord,
+    StorageError, SubmissionLimit,
 };
 
 use crate::challenge::{self, ChallengeAnswer};
@@ -167,26 +168,38 @@ pub async fn submit_online(
             other => other,
         })?;
 
-    let address_key = caller.address.as_deref().map(|a| format!("form-address:{a}"));
-    let phone_key = petition
-        .petitioner
-        .phone
-        .as_deref()
-        .map(|p| format!("form-phone:{p}"));
-    if let Some(key) = &address_key
-        && over_limit(db, key, PER_ADDRESS_PER_HOUR, Duration::hours(1), now).await?
-    {
-        return Err(ServiceError::RateLimited(3600));
+    // Checked, counted and stored in one transaction with the petition and its audit
+    // entry: two forms at once cannot both slip under a limit.
+    let mut limits = Vec::new();
+    let mut waits = Vec::new();
+    if let Some(a) = caller.address.as_deref() {
+        limits.push(SubmissionLimit {
+            key: format!("form-address:{a}"),
+            max: PER_ADDRESS_PER_HOUR,
+            since: now - Duration::hours(1),
+        });
+        waits.push(3600);
     }
-    if let Some(key) = &phone_key
-        && over_limit(db, key, PER_PHONE_PER_DAY, Duration::days(1), now).await?
-    {
-        return Err(ServiceError::RateLimited(86_400));
+    if let Some(p) = petition.petitioner.phone.as_deref() {
+        limits.push(SubmissionLimit {
+            key: format!("form-phone:{p}"),
+            max: PER_PHONE_PER_DAY,
+            since: now - Duration::days(1),
+        });
+        waits.push(86_400);
     }
 
     let query_password = challenge::query_password_for(&secret, &answer.token);
     let hash = secret_hash(&query_password);
     let attachments = attachments.unwrap_or_default();
+    let audit = |stored: &Inserted| {
+        let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
+        entry.record_kind = Some(ResourceKind::Petition.as_str().into());
+        entry.record_id = Some(stored.id.to_string());
+        entry.township_id = Some(township_id);
+        entry.detail = Some(format!("online {}", stored.tracking_code));
+        entry
+    };
     let inserted = db
         .insert_petition(&PetitionInsert {
             petition: &petition,
@@ -200,19 +213,14 @@ pub async fn submit_online(
             agent_user_id: None,
             consent_at: Some(now),
             attachments: &attachments,
+            limits: &limits,
+            audit: &audit,
         })
-        .await?;
-    if inserted.created {
-        for key in [address_key, phone_key].into_iter().flatten() {
-            db.record_public_submission(&key, now).await?;
-        }
-        let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
-        entry.record_kind = Some(ResourceKind::Petition.as_str().into());
-        entry.record_id = Some(inserted.id.to_string());
-        entry.township_id = Some(township_id);
-        entry.detail = Some(format!("online {}", inserted.tracking_code));
-        db.append_audit(&entry).await?;
-    }
+        .await
+        .map_err(|e| match e {
+            StorageError::OverLimit(i) => ServiceError::RateLimited(waits.get(i).copied().unwrap_or(3600)),
+            other => other.into(),
+        })?;
     Ok(Receipt {
         id: inserted.id,
         tracking_code: inserted.tracking_code,
@@ -269,6 +277,14 @@ pub async fn intake(
     let hash = secret_hash(&query_password);
     let attachments = attachments.unwrap_or_default();
     let agent = (source == IntakeSource::Agent).then_some(me.user_id);
+    let audit = |stored: &Inserted| {
+        let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
+        entry.record_kind = Some(ResourceKind::Petition.as_str().into());
+        entry.record_id = Some(stored.id.to_string());
+        entry.township_id = Some(township_id);
+        entry.detail = Some(format!("{} {}", petition.channel.as_str(), stored.tracking_code));
+        entry
+    };
     let inserted = db
         .insert_petition(&PetitionInsert {
             petition: &petition,
@@ -282,18 +298,10 @@ pub async fn intake(
             agent_user_id: agent,
             consent_at: agent.map(|_| caller.now),
             attachments: &attachments,
+            limits: &[],
+            audit: &audit,
         })
         .await?;
-    let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
-    entry.record_kind = Some(ResourceKind::Petition.as_str().into());
-    entry.record_id = Some(inserted.id.to_string());
-    entry.township_id = Some(township_id);
-    entry.detail = Some(format!(
-        "{} {}",
-        petition.channel.as_str(),
-        inserted.tracking_code
-    ));
-    db.append_audit(&entry).await?;
     Ok(Receipt {
         id: inserted.id,
         tracking_code: inserted.tracking_code,

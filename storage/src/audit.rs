@@ -21,28 +21,35 @@ pub enum AuditScope {
     Townships(Vec<i64>),
 }
 
+/// Appends `entry` through `executor` (a pool, or a transaction the entry belongs to).
+macro_rules! insert_audit {
+    ($executor:expr, $entry:expr) => {{
+        let e: &NewAuditEntry = $entry;
+        sqlx::query(
+            "INSERT INTO audit_log (at, user_id, username, action, record_kind, record_id, outcome, \
+             township_id, address, user_agent, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(e.at)
+        .bind(e.user_id)
+        .bind(&e.username)
+        .bind(e.action.as_str())
+        .bind(&e.record_kind)
+        .bind(&e.record_id)
+        .bind(e.outcome.as_str())
+        .bind(e.township_id)
+        .bind(&e.address)
+        .bind(&e.user_agent)
+        .bind(&e.detail)
+        .execute($executor)
+        .await
+    }};
+}
+pub(crate) use insert_audit;
+
 impl Database {
     pub async fn append_audit(&self, e: &NewAuditEntry) -> Result<()> {
-        with_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO audit_log (at, user_id, username, action, record_kind, record_id, outcome, \
-                 township_id, address, user_agent, detail) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(e.at)
-            .bind(e.user_id)
-            .bind(&e.username)
-            .bind(e.action.as_str())
-            .bind(&e.record_kind)
-            .bind(&e.record_id)
-            .bind(e.outcome.as_str())
-            .bind(e.township_id)
-            .bind(&e.address)
-            .bind(&e.user_agent)
-            .bind(&e.detail)
-            .execute(pool)
-            .await?;
-        });
+        with_pool!(self, pool => insert_audit!(pool, e).map(drop))?;
         Ok(())
     }
 

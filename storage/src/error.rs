@@ -12,6 +12,9 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("invalid record: {0}")]
     Invalid(#[from] FieldError),
+    /// A submission over the limit at this index of those it was given; nothing written.
+    #[error("over submission limit {0}")]
+    OverLimit(usize),
     #[error("backup failed: {0}")]
     Backup(String),
     #[error("database error: {0}")]

@@ -22,7 +22,8 @@ pub use database::{Database, Engine};
 pub use demo::DemoSummary;
 pub use error::StorageError;
 pub use petition::{
-    Inserted, NewAttachment, PetitionInsert, PetitionPlace, PetitionScope, StepChange, StepRecord,
+    Inserted, NewAttachment, PetitionInsert, PetitionPlace, PetitionScope, SCAN_WINDOW, StepChange,
+    StepRecord, SubmissionLimit,
 };
 pub use roster::{PlannedUnit, PlannedUser, RosterPlan, UnitRef};
 

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::attachment::MediaType;
+use domain::audit::NewAuditEntry;
 use domain::intake::{NewPetition, PetitionerIdentity, ReportedParty};
 use domain::petition::{Channel, DecisionOutcome, PetitionKind, PetitionState, Rating, Step};
 use domain::registry::{
@@ -12,6 +13,8 @@ use domain::registry::{
 };
 use sqlx::{QueryBuilder, Row};
 
+use crate::audit::insert_audit;
+use crate::database::BeginWrite;
 use crate::{Database, Result, StorageError, with_pool};
 
 /// An attachment ready to store: typed by its content, metadata already stripped.
@@ -24,7 +27,7 @@ pub struct NewAttachment {
 }
 
 /// A checked petition and what the service decided about it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PetitionInsert<'a> {
     pub petition: &'a NewPetition,
     /// `Submitted` (the online inbox) or `Registered` (taken in at the office).
@@ -38,6 +41,18 @@ pub struct PetitionInsert<'a> {
     pub agent_user_id: Option<i64>,
     pub consent_at: Option<DateTime<Utc>>,
     pub attachments: &'a [NewAttachment],
+    /// Public submissions: the limits the new petition must keep; it counts against each.
+    pub limits: &'a [SubmissionLimit],
+    /// The audit entry for the stored petition, written in the same transaction.
+    pub audit: &'a (dyn Fn(&Inserted) -> NewAuditEntry + Send + Sync),
+}
+
+/// At most `max` public submissions (or lookups) counted against `key` since `since`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionLimit {
+    pub key: String,
+    pub max: i64,
+    pub since: DateTime<Utc>,
 }
 
 /// What was stored, or found already stored under the same submission key.
@@ -149,8 +164,10 @@ macro_rules! summary_from_row {
 }
 
 impl Database {
-    /// Stores a new petition with everything that belongs to it, or finds the one stored
-    /// before under the same submission key (a form posted twice is one petition).
+    /// Stores a new petition with everything that belongs to it, its audit entry and its
+    /// count against the submission limits, in one transaction; or finds the one stored
+    /// before under the same submission key (a form posted twice is one petition). Over a
+    /// limit, nothing is written and the answer is [`StorageError::OverLimit`].
     pub async fn insert_petition(&self, p: &PetitionInsert<'_>) -> Result<Inserted> {
         if let Some(key) = p.submission_key
             && let Some(found) = self.petition_by_submission_key(key).await?
@@ -190,7 +207,23 @@ impl Database {
         let day = domain::registry::china_date(p.received_at);
         let visit = n.visit.as_ref();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
+            for (i, limit) in p.limits.iter().enumerate() {
+                // What lies outside the window no longer counts for this key.
+                sqlx::query("DELETE FROM public_submission WHERE key = $1 AND at < $2")
+                    .bind(&limit.key)
+                    .bind(limit.since)
+                    .execute(&mut *tx)
+                    .await?;
+                let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM public_submission WHERE key = $1 AND at >= $2")
+                    .bind(&limit.key)
+                    .bind(limit.since)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if used >= limit.max {
+                    return Err(StorageError::OverLimit(i));
+                }
+            }
             let number: i64 = sqlx::query_scalar(
                 "INSERT INTO tracking_sequence (day, last_number) VALUES ($1, 1) \
                  ON CONFLICT (day) DO UPDATE SET last_number = tracking_sequence.last_number + 1 \
@@ -290,12 +323,21 @@ impl Database {
             .bind(p.created_by.is_none())
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
-            Ok(Inserted {
+            for limit in p.limits {
+                sqlx::query("INSERT INTO public_submission (key, at) VALUES ($1, $2)")
+                    .bind(&limit.key)
+                    .bind(p.now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let inserted = Inserted {
                 id,
                 tracking_code,
                 created: true,
-            })
+            };
+            insert_audit!(&mut *tx, &(p.audit)(&inserted))?;
+            tx.commit().await?;
+            Ok(inserted)
         })
     }
 
@@ -622,34 +664,61 @@ impl Database {
         }))
     }
 
-    /// One page of the registry: the filter within the scope, newest (or oldest) first,
-    /// with a count capped at [`COUNT_CAP`] + 1.
+    /// One page of the registry: the filter within the scope, newest (or oldest) first.
+    ///
+    /// Without words the page is read in the order of an index and the matches counted up
+    /// to [`COUNT_CAP`] + 1. With words, the newest [`SCAN_WINDOW`] petitions of the filter
+    /// are read first, in order, each checked for the words: a common phrase fills the page
+    /// after a few dozen rows, and any match outside the window is older than all inside
+    /// it, so the page is exact. Only when the window holds too few matches (a rare phrase)
+    /// does the full-text index answer, and the matches are counted.
     pub async fn registry(&self, filter: &RegistryFilter, scope: &PetitionScope) -> Result<RegistryPage> {
         let page = filter.page.max(1);
+        let empty = RegistryPage {
+            rows: Vec::new(),
+            total: Some(0),
+            page,
+            has_next: false,
+        };
         if scope.is_empty() {
-            return Ok(RegistryPage {
-                rows: Vec::new(),
-                total: 0,
-                page,
-            });
+            return Ok(empty);
         }
         let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
+        let want = i64::from(PAGE_SIZE) + 1;
+        let Some(words) = filter.words() else {
+            let rows = self
+                .rows_where(filter, scope, Words::Any, None, offset, want)
+                .await?;
+            let total = self.count_where(filter, scope, Words::Any, COUNT_CAP + 1).await?;
+            return Ok(page_of(rows, Some(total), page));
+        };
+        let Some(edge) = self.window_edge(filter, scope).await? else {
+            // The whole filter fits in the window: read it all, count exactly.
+            let rows = self
+                .rows_where(filter, scope, Words::Scan(words), None, offset, want)
+                .await?;
+            let total = self
+                .count_where(filter, scope, Words::Scan(words), SCAN_WINDOW + 1)
+                .await?;
+            return Ok(page_of(rows, Some(total), page));
+        };
         let rows = self
-            .registry_rows(filter, scope, offset, i64::from(PAGE_SIZE))
+            .rows_where(filter, scope, Words::Scan(words), Some(edge), offset, want)
             .await?;
-        let total: i64 = with_pool!(self, pool => {
-            let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM petition p WHERE ");
-            self.push_registry_where(&mut qb, filter, scope);
-            qb.push(" LIMIT ");
-            qb.push_bind(COUNT_CAP + 1);
-            qb.push(") AS capped");
-            qb.build_query_scalar().fetch_one(pool).await?
-        });
-        Ok(RegistryPage { rows, total, page })
+        if rows.len() > PAGE_SIZE as usize {
+            return Ok(page_of(rows, None, page));
+        }
+        let rows = self
+            .rows_where(filter, scope, Words::Index(words), None, offset, want)
+            .await?;
+        let total = self
+            .count_where(filter, scope, Words::Index(words), COUNT_CAP + 1)
+            .await?;
+        Ok(page_of(rows, Some(total), page))
     }
 
-    /// The rows of the registry matching `filter` within `scope`, in its order: a page of
-    /// them, or (for an export) up to `limit`.
+    /// The rows of the registry matching `filter` within `scope`, in its order, up to
+    /// `limit` (for a ledger export), the words found through the full-text index.
     pub async fn registry_rows(
         &self,
         filter: &RegistryFilter,
@@ -660,14 +729,39 @@ impl Database {
         if scope.is_empty() {
             return Ok(Vec::new());
         }
-        let order = match filter.sort {
-            Sort::Newest => "p.received_at DESC, p.id DESC",
-            Sort::Oldest => "p.received_at ASC, p.id ASC",
-        };
+        let words = filter.words().map_or(Words::Any, Words::Index);
+        self.rows_where(filter, scope, words, None, offset, limit).await
+    }
+
+    /// The `received_at` of the first petition past the newest (or oldest, by the sort)
+    /// [`SCAN_WINDOW`] of the filter, words aside; `None` when the filter holds no more.
+    async fn window_edge(
+        &self,
+        filter: &RegistryFilter,
+        scope: &PetitionScope,
+    ) -> Result<Option<DateTime<Utc>>> {
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("SELECT p.received_at FROM petition p WHERE ");
+            self.push_registry_where(&mut qb, filter, scope, Words::Any, None);
+            qb.push(format!(" ORDER BY {} LIMIT 1 OFFSET ", order_of(filter.sort)));
+            qb.push_bind(SCAN_WINDOW);
+            Ok(qb.build_query_scalar().fetch_optional(pool).await?)
+        })
+    }
+
+    async fn rows_where(
+        &self,
+        filter: &RegistryFilter,
+        scope: &PetitionScope,
+        words: Words<'_>,
+        edge: Option<DateTime<Utc>>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<PetitionSummary>> {
         with_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS} FROM petition p {SUMMARY_JOINS} WHERE "));
-            self.push_registry_where(&mut qb, filter, scope);
-            qb.push(format!(" ORDER BY {order} LIMIT "));
+            self.push_registry_where(&mut qb, filter, scope, words, edge);
+            qb.push(format!(" ORDER BY {} LIMIT ", order_of(filter.sort)));
             qb.push_bind(limit);
             qb.push(" OFFSET ");
             qb.push_bind(offset);
@@ -680,11 +774,31 @@ impl Database {
         })
     }
 
+    /// The matches, counted up to `cap`.
+    async fn count_where(
+        &self,
+        filter: &RegistryFilter,
+        scope: &PetitionScope,
+        words: Words<'_>,
+        cap: i64,
+    ) -> Result<i64> {
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM petition p WHERE ");
+            self.push_registry_where(&mut qb, filter, scope, words, None);
+            qb.push(" LIMIT ");
+            qb.push_bind(cap);
+            qb.push(") AS capped");
+            Ok(qb.build_query_scalar().fetch_one(pool).await?)
+        })
+    }
+
     fn push_registry_where<'q, DB>(
         &self,
         qb: &mut QueryBuilder<'q, DB>,
         f: &'q RegistryFilter,
         scope: &'q PetitionScope,
+        words: Words<'_>,
+        edge: Option<DateTime<Utc>>,
     ) where
         DB: sqlx::Database,
         i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -739,27 +853,35 @@ impl Database {
         if let Some(to) = to {
             qb.push(" AND p.received_at < ").push_bind(to);
         }
-        if let Some(words) = f.words() {
-            let like = format!("%{}%", escape_like(words));
-            match self {
-                // Trigrams need three characters; shorter words are found by scanning.
-                Database::Sqlite(_) if words.chars().count() >= 3 => {
-                    qb.push(" AND p.id IN (SELECT rowid FROM petition_fts WHERE petition_fts MATCH ")
-                        .push_bind(format!("\"{}\"", words.replace('"', "\"\"")))
-                        .push(")");
-                }
-                Database::Sqlite(_) => {
-                    qb.push(" AND (p.subject LIKE ")
-                        .push_bind(like.clone())
-                        .push(" ESCAPE '\\' OR p.content LIKE ")
-                        .push_bind(like)
-                        .push(" ESCAPE '\\')");
-                }
-                Database::Postgres { .. } => {
-                    qb.push(" AND (p.subject || ' ' || p.content) ILIKE ")
-                        .push_bind(like)
-                        .push(" ESCAPE '\\'");
-                }
+        // The window: everything from its edge on (ties at the edge included).
+        if let Some(edge) = edge {
+            let op = match f.sort {
+                Sort::Newest => " AND p.received_at >= ",
+                Sort::Oldest => " AND p.received_at <= ",
+            };
+            qb.push(op).push_bind(edge);
+        }
+        let like = |w: &str| format!("%{}%", escape_like(w));
+        match (words, self) {
+            (Words::Any, _) => {}
+            // Trigrams need three characters; shorter words are found by scanning.
+            (Words::Index(w), Database::Sqlite(_)) if w.chars().count() >= 3 => {
+                qb.push(" AND p.id IN (SELECT rowid FROM petition_fts WHERE petition_fts MATCH ")
+                    .push_bind(format!("\"{}\"", w.replace('"', "\"\"")))
+                    .push(")");
+            }
+            (Words::Index(w) | Words::Scan(w), Database::Sqlite(_)) => {
+                qb.push(" AND (p.subject LIKE ")
+                    .push_bind(like(w))
+                    .push(" ESCAPE '\\' OR p.content LIKE ")
+                    .push_bind(like(w))
+                    .push(" ESCAPE '\\')");
+            }
+            // The trigram index covers this expression; a row-by-row scan reads it too.
+            (Words::Index(w) | Words::Scan(w), Database::Postgres { .. }) => {
+                qb.push(" AND (p.subject || ' ' || p.content) ILIKE ")
+                    .push_bind(like(w))
+                    .push(" ESCAPE '\\'");
             }
         }
     }
@@ -849,6 +971,16 @@ impl Database {
     /// A named secret, made by `fresh` the first time it is asked for and the same ever
     /// after, on every server instance.
     pub async fn secret(&self, name: &str, fresh: impl FnOnce() -> String) -> Result<String> {
+        // Read first: every form asks, and a write per form would queue behind the writer.
+        let known: Option<String> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT value FROM app_secret WHERE name = $1")
+                .bind(name)
+                .fetch_optional(pool)
+                .await?
+        });
+        if let Some(value) = known {
+            return Ok(value);
+        }
         let value = fresh();
         with_pool!(self, pool => {
             sqlx::query("INSERT INTO app_secret (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
@@ -861,6 +993,42 @@ impl Database {
                 .fetch_one(pool)
                 .await?)
         })
+    }
+}
+
+/// The newest petitions of a filter a search reads row by row before it turns to the
+/// full-text index: at 1 in 100 petitions holding the words the page is full by then.
+pub const SCAN_WINDOW: i64 = 2_000;
+
+/// How a search's words are looked for.
+#[derive(Debug, Clone, Copy)]
+enum Words<'a> {
+    /// No words.
+    Any,
+    /// In each row read (the rows come in the registry's order, so the first page stops
+    /// early).
+    Scan(&'a str),
+    /// Through the full-text index (SQLite FTS5 trigrams; pg_trgm on PostgreSQL).
+    Index(&'a str),
+}
+
+fn order_of(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Newest => "p.received_at DESC, p.id DESC",
+        Sort::Oldest => "p.received_at ASC, p.id ASC",
+    }
+}
+
+/// A page from up to `PAGE_SIZE + 1` rows: the one past the page only says there is a
+/// next page.
+fn page_of(mut rows: Vec<PetitionSummary>, total: Option<i64>, page: u32) -> RegistryPage {
+    let has_next = rows.len() > PAGE_SIZE as usize;
+    rows.truncate(PAGE_SIZE as usize);
+    RegistryPage {
+        rows,
+        total,
+        page,
+        has_next,
     }
 }
 

@@ -3,11 +3,15 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::attachment::MediaType;
+use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
 use domain::intake::{NewPetition, PetitionerIdentity, ReportedParty};
 use domain::petition::{Channel, DecisionOutcome, PetitionKind, PetitionState, Rating, Step};
-use domain::registry::{Decision, RegistryFilter};
+use domain::registry::{Decision, PAGE_SIZE, RegistryFilter, Sort};
 use storage::testing::{self, TestDb};
-use storage::{Database, NewAttachment, PetitionInsert, PetitionScope, StepChange, StepRecord};
+use storage::{
+    AuditScope, BulkPetition, Database, Inserted, NewAttachment, PetitionInsert, PetitionScope, SCAN_WINDOW,
+    StepChange, StepRecord, StorageError, SubmissionLimit,
+};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
@@ -71,7 +75,16 @@ fn insert<'a>(
         agent_user_id: None,
         consent_at: Some(at),
         attachments: &[],
+        limits: &[],
+        audit: &filed,
     }
+}
+
+fn filed(stored: &Inserted) -> NewAuditEntry {
+    let mut entry = NewAuditEntry::new(t0(), AuditAction::FilePetition, Outcome::Ok);
+    entry.record_kind = Some("petition".into());
+    entry.record_id = Some(stored.id.to_string());
+    entry
 }
 
 fn step(
@@ -366,7 +379,7 @@ async fn the_registry_filters_searches_in_chinese_and_keeps_to_its_scope() {
             page.rows.into_iter().map(|r| r.subject).collect()
         };
         let all = db.registry(&RegistryFilter::default(), &township).await.unwrap();
-        assert_eq!(all.total, 4, "{label}");
+        assert_eq!(all.total, Some(4), "{label}");
         assert_eq!(all.rows[0].subject, "100%_discount", "{label}: newest first");
         assert_eq!(
             subjects(db.registry(&find("无法通行"), &township).await.unwrap()),
@@ -392,7 +405,7 @@ async fn the_registry_filters_searches_in_chinese_and_keeps_to_its_scope() {
         );
         assert_eq!(
             db.registry(&find("没有这件事"), &township).await.unwrap().total,
-            0,
+            Some(0),
             "{label}"
         );
 
@@ -402,19 +415,27 @@ async fn the_registry_filters_searches_in_chinese_and_keeps_to_its_scope() {
         };
         assert_eq!(
             db.registry(&village, &township).await.unwrap().total,
-            2,
+            Some(2),
             "{label}"
         );
         let state = RegistryFilter {
             state: Some(PetitionState::Registered),
             ..Default::default()
         };
-        assert_eq!(db.registry(&state, &township).await.unwrap().total, 0, "{label}");
+        assert_eq!(
+            db.registry(&state, &township).await.unwrap().total,
+            Some(0),
+            "{label}"
+        );
         let dated = RegistryFilter {
             from: NaiveDate::from_ymd_opt(2026, 11, 24),
             ..Default::default()
         };
-        assert_eq!(db.registry(&dated, &township).await.unwrap().total, 0, "{label}");
+        assert_eq!(
+            db.registry(&dated, &township).await.unwrap().total,
+            Some(0),
+            "{label}"
+        );
 
         // A department sees only what was sent to it; another township sees nothing.
         let department = PetitionScope {
@@ -426,7 +447,7 @@ async fn the_registry_filters_searches_in_chinese_and_keeps_to_its_scope() {
                 .await
                 .unwrap()
                 .total,
-            0,
+            Some(0),
             "{label}"
         );
         let elsewhere = PetitionScope {
@@ -438,7 +459,7 @@ async fn the_registry_filters_searches_in_chinese_and_keeps_to_its_scope() {
                 .await
                 .unwrap()
                 .total,
-            0,
+            Some(0),
             "{label}"
         );
         assert_eq!(
@@ -446,7 +467,7 @@ async fn the_registry_filters_searches_in_chinese_and_keeps_to_its_scope() {
                 .await
                 .unwrap()
                 .total,
-            0
+            Some(0)
         );
     }
 }
@@ -514,5 +535,187 @@ async fn the_office_info_is_written_and_rewritten() {
         info.notes = "凭查询码查询进度".into();
         db.set_office_info(d.township, &info, by, t0()).await.unwrap();
         assert_eq!(db.office_info(d.township).await.unwrap(), Some(info), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_public_submission_keeps_its_limits_and_its_audit_entry_in_one_transaction() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let p = petition("村道损坏", "三组村道塌陷", d.village);
+        let limits = [
+            SubmissionLimit {
+                key: "form-address:10.0.0.1".into(),
+                max: 5,
+                since: t0() - Duration::hours(1),
+            },
+            SubmissionLimit {
+                key: "form-phone:13800138000".into(),
+                max: 2,
+                since: t0() - Duration::days(1),
+            },
+        ];
+        let keys = ["form-a", "form-b", "form-c"];
+        let mut stored = Vec::new();
+        for key in &keys[..2] {
+            let mut ins = insert(&p, d.township, t0(), Some(key));
+            ins.limits = &limits;
+            stored.push(db.insert_petition(&ins).await.unwrap());
+        }
+        // The third from the same phone: refused by the second limit, nothing written.
+        let mut third = insert(&p, d.township, t0(), Some(keys[2]));
+        third.limits = &limits;
+        assert!(
+            matches!(db.insert_petition(&third).await, Err(StorageError::OverLimit(1))),
+            "{label}"
+        );
+        assert_eq!(db.petition_count().await.unwrap(), 2, "{label}");
+        // A resend of a stored form is that petition, limits or not.
+        let mut again = insert(&p, d.township, t0(), Some(keys[0]));
+        again.limits = &limits;
+        let found = db.insert_petition(&again).await.unwrap();
+        assert_eq!((found.id, found.created), (stored[0].id, false), "{label}");
+        // A day later the phone may file again.
+        let mut later_limits = limits.clone();
+        let a_day_on = Duration::days(1) + Duration::seconds(1);
+        for l in &mut later_limits {
+            l.since += a_day_on;
+        }
+        let mut later = insert(&p, d.township, t0() + a_day_on, Some(keys[2]));
+        later.limits = &later_limits;
+        assert!(db.insert_petition(&later).await.unwrap().created, "{label}");
+
+        // Each stored petition has exactly its one audit entry; the refused one none.
+        let log = db
+            .audit_entries(&AuditFilter::default(), &AuditScope::All, 0, None)
+            .await
+            .unwrap();
+        let mut logged: Vec<String> = log
+            .entries
+            .iter()
+            .filter(|e| e.action == AuditAction::FilePetition.as_str())
+            .filter_map(|e| e.record_id.clone())
+            .collect();
+        logged.sort();
+        let mut ids: Vec<String> = (1..=3).map(|i: i64| i.to_string()).collect();
+        ids.sort();
+        assert_eq!(logged.len(), 3, "{label}");
+        assert_eq!(logged, ids, "{label}");
+    }
+}
+
+/// `n` petitions a minute apart, the newest last; those at `with` hold `phrase`.
+fn bulk(d: &Demo, n: usize, phrase: &str, with: impl Fn(usize) -> bool) -> Vec<BulkPetition> {
+    (0..n)
+        .map(|i| BulkPetition {
+            query_secret_hash: "hash".into(),
+            channel: if i % 2 == 0 {
+                Channel::Letter
+            } else {
+                Channel::Visit
+            },
+            kind: PetitionKind::RequestComplaint,
+            state: PetitionState::Registered,
+            township_id: d.township,
+            village_id: Some(if i % 3 == 0 { d.other_village } else { d.village }),
+            department_id: None,
+            forwarded_to: None,
+            subject: format!("第{i}件"),
+            content: if with(i) {
+                format!("反映{phrase}问题，编号{i}")
+            } else {
+                format!("其他事项，编号{i}")
+            },
+            request: None,
+            batch_count: 1,
+            person_count: 1,
+            collective: false,
+            received_at: t0() + Duration::minutes(i as i64),
+            registered_at: None,
+            accepted_at: None,
+            updated_at: t0(),
+            petitioner: PetitionerIdentity {
+                name: "某某".into(),
+                resident_id: None,
+                phone: None,
+                address: None,
+            },
+            consent_at: None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_search_past_the_scan_window_finds_the_same_rows_as_the_index() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let n = usize::try_from(SCAN_WINDOW).unwrap() + 600;
+        // A common phrase (1 in 7), a rare one only among the oldest (beyond the window).
+        let rows = bulk(&d, n, "水渠堵塞", |i| i % 7 == 0);
+        db.bulk_load_petitions(&rows).await.unwrap();
+        let rare = bulk(&d, 3, "石碑倒塌", |_| true);
+        // Rare ones older than everything else.
+        let rare: Vec<_> = rare
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut r)| {
+                r.received_at = t0() - Duration::days(10 + i as i64);
+                r
+            })
+            .collect();
+        db.bulk_load_petitions(&rare).await.unwrap();
+        let scope = PetitionScope {
+            townships: vec![d.township],
+            ..Default::default()
+        };
+        let with = |query: &str, sort: Sort, page: u32| RegistryFilter {
+            query: Some(query.into()),
+            sort,
+            page,
+            ..Default::default()
+        };
+        for sort in [Sort::Newest, Sort::Oldest] {
+            for page in [1, 2] {
+                let filter = with("水渠堵塞", sort, page);
+                let found = db.registry(&filter, &scope).await.unwrap();
+                // The same page as the index's full answer, in the same order.
+                let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
+                let expected = db
+                    .registry_rows(&filter, &scope, offset, i64::from(PAGE_SIZE))
+                    .await
+                    .unwrap();
+                assert_eq!(found.rows.len(), PAGE_SIZE as usize, "{label} {sort:?} {page}");
+                assert_eq!(found.rows, expected, "{label} {sort:?} {page}");
+                assert!(found.has_next, "{label}");
+                assert_eq!(found.total, None, "{label}: found without counting");
+            }
+        }
+        // The rare phrase: the window holds none, the index finds all three, counted.
+        let found = db
+            .registry(&with("石碑倒塌", Sort::Newest, 1), &scope)
+            .await
+            .unwrap();
+        assert_eq!(found.total, Some(3), "{label}");
+        assert_eq!(found.rows.len(), 3, "{label}");
+        assert!(found.rows[0].received_at > found.rows[2].received_at, "{label}");
+        assert!(!found.has_next, "{label}");
+        // Two characters (below the trigram length) go the same way.
+        let found = db.registry(&with("石碑", Sort::Newest, 1), &scope).await.unwrap();
+        assert_eq!(found.total, Some(3), "{label}");
+        // A filter small enough to read whole is counted exactly.
+        let small = RegistryFilter {
+            query: Some("水渠堵塞".into()),
+            from: Some(domain::registry::china_date(
+                t0() + Duration::minutes(n as i64 - 1),
+            )),
+            ..Default::default()
+        };
+        let found = db.registry(&small, &scope).await.unwrap();
+        let exact = db.registry_rows(&small, &scope, 0, 100_000).await.unwrap();
+        assert_eq!(found.total, Some(exact.len() as i64), "{label}");
+        // Without words the count is exact below the cap, with a next page.
+        let plain = db.registry(&RegistryFilter::default(), &scope).await.unwrap();
+        assert_eq!(plain.total, Some(n as i64 + 3), "{label}");
+        assert!(plain.has_next, "{label}");
     }
 }

@@ -143,13 +143,15 @@ fn Rows(page: RegistryPage, filter: RegistryFilter) -> impl IntoView {
         format!("/office/petitions?{}", query_string(&q))
     };
     let export = |ext: &str| format!("/office/petitions.{ext}?{}", query_string(&filter.to_query()));
-    let (total, capped, current, pages) = (page.total, page.capped(), page.page, page.pages());
+    let (total, current, pages, has_next) = (page.total, page.page, page.pages(), page.has_next);
     view! {
         <p class="registry-total" role="status">
-            {move || if capped {
-                td_string!(i18n.get_locale(), registry.total_capped, n = domain::registry::COUNT_CAP)
-            } else {
-                td_string!(i18n.get_locale(), registry.total, n = total)
+            {move || match total {
+                None => td_string!(i18n.get_locale(), registry.total_many).to_string(),
+                Some(n) if n > domain::registry::COUNT_CAP => {
+                    td_string!(i18n.get_locale(), registry.total_capped, n = domain::registry::COUNT_CAP).to_string()
+                }
+                Some(n) => td_string!(i18n.get_locale(), registry.total, n = n).to_string(),
             }}
             " "
             <a href=export("xlsx") rel="external" download>{t!(i18n, registry.export_xlsx)}</a>" · "
@@ -193,12 +195,18 @@ fn Rows(page: RegistryPage, filter: RegistryFilter) -> impl IntoView {
                 </div>
             }.into_any()
         }}
-        {(pages > 1).then(|| view! {
-            <nav class="pager" aria-label=move || td_string!(i18n.get_locale(), registry.page, page = current, pages = pages)>
-                {(current > 1).then(|| view! { <a class="button" href=link(current - 1) rel="prev">{t!(i18n, registry.previous)}</a> })}
-                <span>{move || td_string!(i18n.get_locale(), registry.page, page = current, pages = pages)}</span>
-                {(current < pages).then(|| view! { <a class="button" href=link(current + 1) rel="next">{t!(i18n, registry.next)}</a> })}
-            </nav>
+        {(current > 1 || has_next).then(|| {
+            let label = move || match pages {
+                Some(pages) => td_string!(i18n.get_locale(), registry.page, page = current, pages = pages).to_string(),
+                None => td_string!(i18n.get_locale(), registry.page_only, page = current).to_string(),
+            };
+            view! {
+                <nav class="pager" aria-label=label>
+                    {(current > 1).then(|| view! { <a class="button" href=link(current - 1) rel="prev">{t!(i18n, registry.previous)}</a> })}
+                    <span>{label}</span>
+                    {has_next.then(|| view! { <a class="button" href=link(current + 1) rel="next">{t!(i18n, registry.next)}</a> })}
+                </nav>
+            }
         })}
     }
 }
