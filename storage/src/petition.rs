@@ -734,15 +734,56 @@ impl Database {
     }
 
     /// The `received_at` of the first petition past the newest (or oldest, by the sort)
-    /// [`SCAN_WINDOW`] of the filter, words aside; `None` when the filter holds no more.
+    /// [`SCAN_WINDOW`] that pass the filter's indexed conditions; `None` when no more do.
+    ///
+    /// Any part of the filter bounds the window correctly (a match outside it is still
+    /// older than everything inside), so only the parts one index answers are used, and
+    /// the edge is found in the index alone: a village (with its state), else a
+    /// department, else the townships of the scope with the state; dates always.
     async fn window_edge(
         &self,
         filter: &RegistryFilter,
         scope: &PetitionScope,
     ) -> Result<Option<DateTime<Utc>>> {
+        let dates = RegistryFilter {
+            from: filter.from,
+            to: filter.to,
+            sort: filter.sort,
+            ..RegistryFilter::default()
+        };
+        let single = scope.agent.is_none() && (scope.townships.is_empty() != scope.departments.is_empty());
+        let (indexed, scope) = if filter.village_id.is_some() {
+            let f = RegistryFilter {
+                village_id: filter.village_id,
+                state: filter.state,
+                ..dates
+            };
+            (f, None)
+        } else if filter.department_id.is_some() {
+            (
+                RegistryFilter {
+                    department_id: filter.department_id,
+                    ..dates
+                },
+                None,
+            )
+        } else if single && !scope.townships.is_empty() {
+            (
+                RegistryFilter {
+                    state: filter.state,
+                    ..dates
+                },
+                Some(scope),
+            )
+        } else if single {
+            (dates, Some(scope))
+        } else {
+            // An agent's own petitions, or a mixed scope: few enough to filter whole.
+            (filter.clone(), Some(scope))
+        };
         with_pool!(self, pool => {
             let mut qb = QueryBuilder::new("SELECT p.received_at FROM petition p WHERE ");
-            self.push_registry_where(&mut qb, filter, scope, Words::Any, None);
+            self.push_registry_where(&mut qb, &indexed, scope, Words::Any, None);
             qb.push(format!(" ORDER BY {} LIMIT 1 OFFSET ", order_of(filter.sort)));
             qb.push_bind(SCAN_WINDOW);
             Ok(qb.build_query_scalar().fetch_optional(pool).await?)
@@ -760,7 +801,7 @@ impl Database {
     ) -> Result<Vec<PetitionSummary>> {
         with_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS} FROM petition p {SUMMARY_JOINS} WHERE "));
-            self.push_registry_where(&mut qb, filter, scope, words, edge);
+            self.push_registry_where(&mut qb, filter, Some(scope), words, edge);
             qb.push(format!(" ORDER BY {} LIMIT ", order_of(filter.sort)));
             qb.push_bind(limit);
             qb.push(" OFFSET ");
@@ -784,7 +825,7 @@ impl Database {
     ) -> Result<i64> {
         with_pool!(self, pool => {
             let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM petition p WHERE ");
-            self.push_registry_where(&mut qb, filter, scope, words, None);
+            self.push_registry_where(&mut qb, filter, Some(scope), words, None);
             qb.push(" LIMIT ");
             qb.push_bind(cap);
             qb.push(") AS capped");
@@ -795,8 +836,8 @@ impl Database {
     fn push_registry_where<'q, DB>(
         &self,
         qb: &mut QueryBuilder<'q, DB>,
-        f: &'q RegistryFilter,
-        scope: &'q PetitionScope,
+        f: &RegistryFilter,
+        scope: Option<&PetitionScope>,
         words: Words<'_>,
         edge: Option<DateTime<Utc>>,
     ) where
@@ -806,7 +847,12 @@ impl Database {
         &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
         DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     {
-        // The scope: built from plain lists so each part can use its own index.
+        // The scope: built from plain lists so each part can use its own index. Without
+        // one (a window's edge only), any condition that is always true.
+        let Some(scope) = scope else {
+            qb.push("1 = 1");
+            return self.push_filter(qb, f, words, edge);
+        };
         qb.push("(");
         let mut first = true;
         let mut part = |qb: &mut QueryBuilder<'q, DB>, column: &str, ids: &[i64]| {
@@ -830,7 +876,23 @@ impl Database {
             part(qb, "agent_user_id", &[agent]);
         }
         qb.push(")");
+        self.push_filter(qb, f, words, edge);
+    }
 
+    /// The filter's conditions after the scope, each ` AND …`.
+    fn push_filter<'q, DB>(
+        &self,
+        qb: &mut QueryBuilder<'q, DB>,
+        f: &RegistryFilter,
+        words: Words<'_>,
+        edge: Option<DateTime<Utc>>,
+    ) where
+        DB: sqlx::Database,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
         if let Some(state) = f.state {
             qb.push(" AND p.state = ").push_bind(state.as_str());
         }

@@ -690,6 +690,32 @@ async fn a_search_past_the_scan_window_finds_the_same_rows_as_the_index() {
                 assert_eq!(found.total, None, "{label}: found without counting");
             }
         }
+        // Filters the window's edge leaves out (the channel) or takes from another index
+        // (a village with its state): still the index's exact page.
+        let narrowed = [
+            RegistryFilter {
+                channel: Some(Channel::Visit),
+                ..with("水渠堵塞", Sort::Newest, 1)
+            },
+            RegistryFilter {
+                village_id: Some(d.village),
+                state: Some(PetitionState::Registered),
+                ..with("水渠堵塞", Sort::Newest, 1)
+            },
+            RegistryFilter {
+                village_id: Some(d.other_village),
+                ..with("水渠堵塞", Sort::Oldest, 1)
+            },
+        ];
+        for filter in &narrowed {
+            let found = db.registry(filter, &scope).await.unwrap();
+            let expected = db
+                .registry_rows(filter, &scope, 0, i64::from(PAGE_SIZE))
+                .await
+                .unwrap();
+            assert_eq!(found.rows.len(), PAGE_SIZE as usize, "{label} {filter:?}");
+            assert_eq!(found.rows, expected, "{label} {filter:?}");
+        }
         // The rare phrase: the window holds none, the index finds all three, counted.
         let found = db
             .registry(&with("石碑倒塌", Sort::Newest, 1), &scope)
