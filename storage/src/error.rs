@@ -12,6 +12,10 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("invalid record: {0}")]
     Invalid(#[from] FieldError),
+    /// A pushed record refused for a reason only the database could see (its report
+    /// moved on meanwhile); the rest of the push goes on.
+    #[error("record rejected: {}", .0.code())]
+    Rejected(domain::sync::Rejection),
     #[error("backup failed: {0}")]
     Backup(String),
     #[error("database error: {0}")]
