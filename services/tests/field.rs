@@ -724,3 +724,38 @@ async fn photos_resume_where_they_stopped_and_a_wrong_hash_starts_over() {
 async fn demo_village(db: &Database) -> i64 {
     db.org_structure().await.unwrap().unwrap().villages[0].village.id
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_phones_resending_at_once_store_each_record_exactly_once() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let officer = login(&db, "officer").await;
+        let records: Vec<Value> = (1..=30)
+            .map(|n| {
+                record(
+                    &uuid(n),
+                    "officer",
+                    "field_report",
+                    report_body(d.village, "general"),
+                )
+            })
+            .collect();
+        // The same batch sent twice in parallel (a retry racing the original).
+        let one = batch(records.clone());
+        let two = batch(records);
+        let (a, b) = tokio::join!(field::push(&db, &officer, &one), field::push(&db, &officer, &two));
+        let (a, b) = (statuses(&a.unwrap()), statuses(&b.unwrap()));
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            let mut pair = [x.as_str(), y.as_str()];
+            pair.sort_unstable();
+            assert_eq!(pair, ["duplicate", "stored"], "{label}: record {i}");
+        }
+        let clerk = login(&db, "clerk").await;
+        let filter = InboxFilter::default();
+        assert_eq!(
+            field::inbox(&db, &clerk, &filter).await.unwrap().len(),
+            30,
+            "{label}"
+        );
+    }
+}
