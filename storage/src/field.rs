@@ -699,7 +699,8 @@ impl Database {
         })
     }
 
-    /// One page of the inbox of these townships: urgent first, then newest.
+    /// One page of the inbox of these townships: urgent first, then newest. A photo counts
+    /// as attached once its author's upload of that UUID is complete.
     pub async fn field_inbox(&self, townships: &[i64], f: &InboxFilter) -> Result<Vec<FieldReportSummary>> {
         if townships.is_empty() {
             return Ok(Vec::new());
@@ -713,7 +714,7 @@ impl Database {
                  r.found_at, r.received_at, \
                  (SELECT COUNT(*) FROM field_report_photo p WHERE p.report_id = r.id) AS photos_named, \
                  (SELECT COUNT(*) FROM field_report_photo p JOIN photo_upload up ON up.client_uuid = p.photo_uuid \
-                    WHERE p.report_id = r.id AND up.complete = TRUE) AS photos_attached \
+                    WHERE p.report_id = r.id AND up.complete = TRUE AND up.uploaded_by = r.author_id) AS photos_attached \
                  FROM field_report r JOIN org_unit v ON v.id = r.village_id JOIN app_user u ON u.id = r.author_id \
                  WHERE r.township_id IN (",
             );
