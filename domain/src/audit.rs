@@ -33,10 +33,20 @@ pub enum AuditAction {
     ReadAttachment,
     ExportRegistry,
     EditOfficeInfo,
+    /// A batch of field records pushed from a phone (the detail counts the outcomes).
+    SyncPush,
+    /// An urgent dispute or hazard report arrived and was flagged to the township (Art. 25).
+    UrgentReport,
+    /// A step of the township inbox on a field report (acknowledge, ask for more, close).
+    FieldReportStep,
+    /// A field photo finished uploading (or failed its hash check).
+    UploadPhoto,
+    /// An admin changed the township's list of report kinds or the weekly deadline.
+    EditReportKinds,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::Login,
         AuditAction::Logout,
         AuditAction::ChangePassword,
@@ -57,6 +67,11 @@ impl AuditAction {
         AuditAction::ReadAttachment,
         AuditAction::ExportRegistry,
         AuditAction::EditOfficeInfo,
+        AuditAction::SyncPush,
+        AuditAction::UrgentReport,
+        AuditAction::FieldReportStep,
+        AuditAction::UploadPhoto,
+        AuditAction::EditReportKinds,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +96,11 @@ impl AuditAction {
             AuditAction::ReadAttachment => "read_attachment",
             AuditAction::ExportRegistry => "export_registry",
             AuditAction::EditOfficeInfo => "edit_office_info",
+            AuditAction::SyncPush => "sync_push",
+            AuditAction::UrgentReport => "urgent_report",
+            AuditAction::FieldReportStep => "field_report_step",
+            AuditAction::UploadPhoto => "upload_photo",
+            AuditAction::EditReportKinds => "edit_report_kinds",
         }
     }
 

@@ -203,10 +203,10 @@ pub fn check_form(
 }
 
 /// Collects every field's problem instead of stopping at the first.
-struct Errors(Vec<FieldError>);
+pub(crate) struct Errors(pub(crate) Vec<FieldError>);
 
 impl Errors {
-    fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+    pub(crate) fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
         r.map_err(|e| self.0.push(e)).ok()
     }
 }
@@ -226,7 +226,12 @@ pub fn check_field(
         .map(|e| e.problem)
 }
 
-fn parse_choice<T>(field: &str, raw: &str, parse: fn(&str) -> Option<T>) -> Result<T, FieldError> {
+/// A choice from a list: required, and one of the values `parse` knows.
+pub(crate) fn parse_choice<T>(
+    field: &str,
+    raw: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, FieldError> {
     match raw.trim() {
         "" => Err(FieldError::new(field, Problem::Required)),
         s => parse(s).ok_or_else(|| FieldError::new(field, Problem::UnknownValue)),

@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod field;
 pub mod handling;
 pub mod intake;
 pub mod office;
@@ -17,6 +18,7 @@ pub mod policy;
 pub mod registry;
 pub mod resident_id;
 pub mod roster;
+pub mod sync;
 pub mod validation;
 
 pub use validation::{FieldError, Problem};

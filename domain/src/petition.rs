@@ -129,6 +129,7 @@ macro_rules! names {
         }
     };
 }
+pub(crate) use names;
 
 names!(Channel { Letter => "letter", Visit => "visit", Phone => "phone", Fax => "fax", Online => "online", Agent => "agent" });
 names!(PetitionKind { Suggestion => "suggestion", ReportAccusation => "report_accusation", RequestComplaint => "request_complaint" });

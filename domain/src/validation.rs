@@ -57,10 +57,37 @@ pub enum Problem {
     BadNumber,
     #[error("wrong_answer")]
     WrongAnswer,
+    /// A latitude or longitude out of range, or only one of the two.
+    #[error("bad_coordinates")]
+    BadCoordinates,
+    /// A GPS accuracy that is negative or absurdly large, or given without a position.
+    #[error("bad_accuracy")]
+    BadAccuracy,
+    /// A time after now (beyond the clock skew a phone may have).
+    #[error("in_future")]
+    InFuture,
+    /// A time too long ago to be a new report.
+    #[error("too_old")]
+    TooOld,
+    /// Not a UUID as the phone generates them.
+    #[error("bad_uuid")]
+    BadUuid,
+    /// Not an ISO week such as 2026-W48.
+    #[error("bad_week")]
+    BadWeek,
+    /// A zero report (零报告) that lists reports.
+    #[error("zero_report_with_items")]
+    ZeroReportWithItems,
+    /// A weekly report that is not a zero report but lists no reports.
+    #[error("empty_report")]
+    EmptyReport,
+    /// A listed report found outside the weekly report's week.
+    #[error("wrong_week")]
+    WrongWeek,
 }
 
 impl Problem {
-    pub const ALL: [Problem; 24] = [
+    pub const ALL: [Problem; 33] = [
         Problem::Required,
         Problem::TooLong,
         Problem::ControlCharacters,
@@ -85,6 +112,15 @@ impl Problem {
         Problem::BadDate,
         Problem::BadNumber,
         Problem::WrongAnswer,
+        Problem::BadCoordinates,
+        Problem::BadAccuracy,
+        Problem::InFuture,
+        Problem::TooOld,
+        Problem::BadUuid,
+        Problem::BadWeek,
+        Problem::ZeroReportWithItems,
+        Problem::EmptyReport,
+        Problem::WrongWeek,
     ];
 
     /// The stable code, also the i18n key suffix.
@@ -114,6 +150,15 @@ impl Problem {
             Problem::BadDate => "bad_date",
             Problem::BadNumber => "bad_number",
             Problem::WrongAnswer => "wrong_answer",
+            Problem::BadCoordinates => "bad_coordinates",
+            Problem::BadAccuracy => "bad_accuracy",
+            Problem::InFuture => "in_future",
+            Problem::TooOld => "too_old",
+            Problem::BadUuid => "bad_uuid",
+            Problem::BadWeek => "bad_week",
+            Problem::ZeroReportWithItems => "zero_report_with_items",
+            Problem::EmptyReport => "empty_report",
+            Problem::WrongWeek => "wrong_week",
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum ServerError {
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: &'a str,
+    /// The same as `error`, under the name the field API uses (`{code, message}`).
+    code: &'a str,
     message: &'a str,
 }
 
@@ -86,6 +88,14 @@ impl IntoResponse for ServerError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        (status, axum::Json(ErrorBody { error: code, message })).into_response()
+        (
+            status,
+            axum::Json(ErrorBody {
+                error: code,
+                code,
+                message,
+            }),
+        )
+            .into_response()
     }
 }

@@ -3,6 +3,7 @@
 //! the database in every request's context. Handlers here stay thin: rules live in
 //! `domain`, queries in `storage`, pages in `app`.
 
+pub mod api;
 pub mod error;
 pub mod export;
 pub mod forms;

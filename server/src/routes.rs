@@ -18,7 +18,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
-use crate::{forms, security};
+use crate::{api, forms, security};
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -35,6 +35,21 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{locale}", get(switch_language))
         .route("/office/audit.csv", get(crate::export::audit_export))
         .route("/office/audit.xlsx", get(crate::export::audit_export))
+        // The field phones' versioned API: fixed URLs, matched before the server
+        // functions' catch-all (static segments win in axum's router).
+        .route(
+            "/api/v1/sync/push",
+            post(api::push).layer(DefaultBodyLimit::max(api::MAX_PUSH_BYTES)),
+        )
+        .route("/api/v1/sync/pull", get(api::pull))
+        .route("/api/v1/photos", post(api::begin_photo))
+        .route(
+            "/api/v1/photos/{id}",
+            get(api::photo_status)
+                .put(api::append_photo)
+                .layer(DefaultBodyLimit::max(api::MAX_CHUNK_REQUEST_BYTES)),
+        )
+        .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route("/office/petitions.csv", get(forms::registry_export))
         .route("/office/petitions.xlsx", get(forms::registry_export))

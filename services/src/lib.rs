@@ -8,6 +8,7 @@ mod caller;
 pub mod challenge;
 pub mod demo;
 mod error;
+pub mod field;
 pub mod org;
 pub mod petition;
 pub mod roster;

@@ -15,6 +15,10 @@ pub enum StorageError {
     /// A submission over the limit at this index of those it was given; nothing written.
     #[error("over submission limit {0}")]
     OverLimit(usize),
+    /// A pushed record refused for a reason only the database could see (its report
+    /// moved on meanwhile); the rest of the push goes on.
+    #[error("record rejected: {}", .0.code())]
+    Rejected(domain::sync::Rejection),
     #[error("backup failed: {0}")]
     Backup(String),
     #[error("database error: {0}")]

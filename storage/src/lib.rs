@@ -9,6 +9,7 @@ mod bulk;
 mod database;
 mod demo;
 mod error;
+mod field;
 mod org;
 mod petition;
 mod roster;
@@ -21,6 +22,10 @@ pub use bulk::BulkPetition;
 pub use database::{Database, Engine};
 pub use demo::DemoSummary;
 pub use error::StorageError;
+pub use field::{
+    ChangeScope, FieldReportPlace, InboxStepRecord, PhotoBegin, PhotoUpload, PushEntry, PushItem, Receipt,
+    ReportInsert, Stored, SupplementInsert, WeeklyInsert, WeeklyRow,
+};
 pub use petition::{
     Inserted, NewAttachment, PetitionInsert, PetitionPlace, PetitionScope, SCAN_WINDOW, StepChange,
     StepRecord, SubmissionLimit,

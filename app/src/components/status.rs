@@ -79,6 +79,15 @@ pub fn field_error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
         Problem::BadDate => td_string!(locale, problem.bad_date, field = field),
         Problem::BadNumber => td_string!(locale, problem.bad_number, field = field),
         Problem::WrongAnswer => td_string!(locale, problem.wrong_answer, field = field),
+        Problem::BadCoordinates => td_string!(locale, problem.bad_coordinates, field = field),
+        Problem::BadAccuracy => t_string!(i18n, problem.bad_accuracy).to_owned(),
+        Problem::InFuture => td_string!(locale, problem.in_future, field = field),
+        Problem::TooOld => td_string!(locale, problem.too_old, field = field),
+        Problem::BadUuid => td_string!(locale, problem.bad_uuid, field = field),
+        Problem::BadWeek => td_string!(locale, problem.bad_week, field = field),
+        Problem::ZeroReportWithItems => t_string!(i18n, problem.zero_report_with_items).to_owned(),
+        Problem::EmptyReport => t_string!(i18n, problem.empty_report).to_owned(),
+        Problem::WrongWeek => t_string!(i18n, problem.wrong_week).to_owned(),
     }
 }
 

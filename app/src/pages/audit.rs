@@ -61,6 +61,11 @@ pub fn action_label(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> Str
         AuditAction::ReadAttachment => t_string!(i18n, audit_action.read_attachment),
         AuditAction::ExportRegistry => t_string!(i18n, audit_action.export_registry),
         AuditAction::EditOfficeInfo => t_string!(i18n, audit_action.edit_office_info),
+        AuditAction::SyncPush => t_string!(i18n, audit_action.sync_push),
+        AuditAction::UrgentReport => t_string!(i18n, audit_action.urgent_report),
+        AuditAction::FieldReportStep => t_string!(i18n, audit_action.field_report_step),
+        AuditAction::UploadPhoto => t_string!(i18n, audit_action.upload_photo),
+        AuditAction::EditReportKinds => t_string!(i18n, audit_action.edit_report_kinds),
     }
     .to_owned()
 }

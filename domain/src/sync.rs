@@ -1,0 +1,416 @@
+//! The sync protocol between a field phone and the server (`/api/v1/sync/*`): what a push
+//! batch carries, what the server answers for each record, and what a pull returns.
+//! Versioned by its URL; fields are only ever added, so an old phone keeps working.
+//!
+//! A record is identified by the UUID the phone gave it. The server keeps a receipt per
+//! UUID with a hash of the body: the same UUID and body again is a duplicate (answered
+//! as success), the same UUID with another body is a conflict (reported, never
+//! overwritten). Each record is judged alone, so one bad record never holds up the rest.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::field::{InboxState, InboxStep, ReportKind, Week, WeeklyStatus};
+use crate::petition::{Refusal, names};
+use crate::validation::{FieldError, Problem};
+
+/// The most records one push may carry.
+pub const MAX_BATCH: usize = 100;
+/// The most changes one pull returns; the phone pulls again while `more` is true.
+pub const PULL_PAGE: usize = 200;
+/// Device ids and author names are short labels.
+pub const LABEL_MAX: usize = 64;
+
+/// What kind of record a push carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordType {
+    /// A dispute or hazard report ([`crate::field::ReportForm`]).
+    FieldReport,
+    /// A weekly screening report or zero report ([`crate::field::WeeklyForm`]).
+    WeeklyReport,
+    /// The officer's answer to a clerk's request for more ([`SupplementForm`]).
+    Supplement,
+}
+
+names!(RecordType { FieldReport => "field_report", WeeklyReport => "weekly_report", Supplement => "supplement" });
+
+/// A UUID as phones generate them (`crypto.randomUUID()`), in lower case.
+pub fn clean_uuid(field: &str, raw: &str) -> Result<String, FieldError> {
+    let id = raw.trim().to_ascii_lowercase();
+    let ok = id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
+    if ok {
+        Ok(id)
+    } else {
+        Err(FieldError::new(field, Problem::BadUuid))
+    }
+}
+
+/// A push: up to [`MAX_BATCH`] records. Each record is read on its own, so one that
+/// does not even parse is rejected alone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PushBatch {
+    pub records: Vec<serde_json::Value>,
+}
+
+/// The envelope of one record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRecord {
+    pub client_id: String,
+    pub record_type: String,
+    /// The username of the officer who made it on the phone.
+    pub author: String,
+    pub device_id: String,
+    /// The phone's clock when the record was finished (RFC 3339).
+    pub created_at: DateTime<Utc>,
+    pub body: serde_json::Value,
+}
+
+/// A checked envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub client_id: String,
+    pub record_type: RecordType,
+    pub author: String,
+    pub device_id: String,
+    pub created_at: DateTime<Utc>,
+    pub body: serde_json::Value,
+}
+
+/// The officer's answer to a clerk's question.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SupplementForm {
+    /// The client UUID of the report the question was about.
+    pub report_id: String,
+    pub note: String,
+}
+
+/// Why one record was not taken. The code is stable (the phone shows the server's
+/// message and keeps the record in "needs attention" until the officer fixes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// Not a record at all, or a body that does not match its type.
+    Malformed,
+    UnknownRecordType,
+    /// The record names another author than the one logged in.
+    AuthorMismatch,
+    /// A village, grid or report outside the caller's scope.
+    WrongScope,
+    /// A field with a problem.
+    Invalid(FieldError),
+    /// The inbox does not allow this step now (the report was closed meanwhile).
+    Refused(Refusal),
+}
+
+impl Rejection {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::Malformed => "malformed",
+            Rejection::UnknownRecordType => "unknown_record_type",
+            Rejection::AuthorMismatch => "author_mismatch",
+            Rejection::WrongScope => "wrong_scope",
+            Rejection::Invalid(e) => e.problem.code(),
+            Rejection::Refused(r) => match r {
+                Refusal::NotAllowedInState => "not_allowed_in_state",
+                Refusal::NotYourStep => "not_your_step",
+                Refusal::NoDecision => "no_decision",
+            },
+        }
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Rejection::Invalid(e) => Some(&e.field),
+            _ => None,
+        }
+    }
+}
+
+impl From<FieldError> for Rejection {
+    fn from(e: FieldError) -> Self {
+        Rejection::Invalid(e)
+    }
+}
+
+impl PushRecord {
+    /// Reads one record of a batch. The client id is returned even when the rest does
+    /// not parse, so the phone can tell which record was refused.
+    pub fn decode(value: &serde_json::Value) -> Result<Envelope, (Option<String>, Rejection)> {
+        let id_hint = value
+            .get("client_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| clean_uuid("client_id", s).ok());
+        let fail = |r| (id_hint.clone(), r);
+        let record: PushRecord =
+            serde_json::from_value(value.clone()).map_err(|_| fail(Rejection::Malformed))?;
+        let client_id = clean_uuid("client_id", &record.client_id).map_err(|e| fail(e.into()))?;
+        let record_type =
+            RecordType::parse(record.record_type.trim()).ok_or_else(|| fail(Rejection::UnknownRecordType))?;
+        let device_id = crate::validation::clean_name("device_id", &record.device_id, LABEL_MAX)
+            .map_err(|e| fail(e.into()))?;
+        if !record.body.is_object() {
+            return Err(fail(Rejection::Malformed));
+        }
+        Ok(Envelope {
+            client_id,
+            record_type,
+            author: record.author.trim().to_lowercase(),
+            device_id,
+            created_at: record.created_at,
+            body: record.body,
+        })
+    }
+}
+
+/// What became of one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Stored now.
+    Stored,
+    /// Stored before with the same body: nothing was changed, and the phone may
+    /// forget the record just as for `stored`.
+    Duplicate,
+    /// Not taken; the phone keeps it for the officer to fix and resend.
+    Rejected {
+        code: String,
+        field: Option<String>,
+        /// In the reader's language, set by the server's edge.
+        message: String,
+    },
+    /// The same client id was stored before with a different body; the stored record
+    /// was kept as it was.
+    Conflict,
+}
+
+impl Outcome {
+    pub fn rejected(r: &Rejection) -> Outcome {
+        Outcome::Rejected {
+            code: r.code().to_owned(),
+            field: r.field().map(str::to_owned),
+            message: String::new(),
+        }
+    }
+
+    /// Whether the phone may drop the record from its outbox.
+    pub fn is_settled(&self) -> bool {
+        matches!(self, Outcome::Stored | Outcome::Duplicate)
+    }
+}
+
+/// One line of a push's answer, in the order of the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordResult {
+    /// Absent only when the record did not carry a readable client id.
+    pub client_id: Option<String>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<RecordResult>,
+}
+
+/// What changed, as a pull returns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A step of the inbox on one of the caller's reports (its `step` says which).
+    Inbox,
+    /// A weekly report of the caller's village was stored (perhaps from another phone).
+    WeeklyReport,
+}
+
+names!(ChangeKind { Inbox => "inbox", WeeklyReport => "weekly_report" });
+
+/// One change in the caller's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The township's sequence number of this change; pull again from the last one.
+    pub cursor: i64,
+    pub kind: ChangeKind,
+    /// The client UUID of the record concerned.
+    pub record_id: String,
+    pub step: Option<InboxStep>,
+    pub state: Option<InboxState>,
+    pub note: Option<String>,
+    /// The display name of who took the step.
+    pub by: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A village's report for one week, as the phone shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VillageWeek {
+    pub village_id: i64,
+    pub village_name: String,
+    pub week: Week,
+    pub status: WeeklyStatus,
+    pub zero: bool,
+    pub due_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    /// Send this as `cursor` next time.
+    pub next_cursor: i64,
+    /// More changes are waiting: pull again at once.
+    pub more: bool,
+    /// The township's current list of report kinds.
+    pub report_kinds: Vec<ReportKind>,
+    /// This week's report status for each of the caller's villages.
+    pub weekly: Vec<VillageWeek>,
+    pub server_time: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ID: &str = "0b6f1e2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+
+    fn record() -> serde_json::Value {
+        json!({
+            "client_id": ID.to_uppercase(),
+            "record_type": "field_report",
+            "author": "Officer",
+            "device_id": "phone-1",
+            "created_at": "2026-11-23T09:30:00+08:00",
+            "body": {"kind": "land"},
+        })
+    }
+
+    #[test]
+    fn uuids_are_the_phones_canonical_form() {
+        assert_eq!(clean_uuid("id", &format!(" {} ", ID.to_uppercase())).unwrap(), ID);
+        for bad in [
+            "",
+            "0b6f1e2a3c4d4e5f8a9b0c1d2e3f4a5b",
+            "0b6f1e2a-3c4d-4e5f-8a9b-0c1d2e3f4a5",
+            "0b6f1e2a-3c4d-4e5f-8a9b-0c1d2e3f4a5g",
+            "0b6f1e2a_3c4d-4e5f-8a9b-0c1d2e3f4a5b",
+        ] {
+            assert_eq!(
+                clean_uuid("id", bad).unwrap_err().problem,
+                Problem::BadUuid,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_decodes_with_its_id_type_and_author_cleaned() {
+        let e = PushRecord::decode(&record()).unwrap();
+        assert_eq!(e.client_id, ID);
+        assert_eq!(e.record_type, RecordType::FieldReport);
+        assert_eq!(e.author, "officer");
+        assert_eq!(e.created_at.to_rfc3339(), "2026-11-23T01:30:00+00:00");
+    }
+
+    #[test]
+    fn a_bad_record_is_refused_alone_and_still_named_when_possible() {
+        let cases = [
+            (json!("not an object"), None, "malformed"),
+            (json!({"client_id": ID}), Some(ID), "malformed"),
+            (
+                {
+                    let mut r = record();
+                    r["record_type"] = json!("home_visit");
+                    r
+                },
+                Some(ID),
+                "unknown_record_type",
+            ),
+            (
+                {
+                    let mut r = record();
+                    r["client_id"] = json!("42");
+                    r
+                },
+                None,
+                "bad_uuid",
+            ),
+            (
+                {
+                    let mut r = record();
+                    r["created_at"] = json!("yesterday");
+                    r
+                },
+                Some(ID),
+                "malformed",
+            ),
+            (
+                {
+                    let mut r = record();
+                    r["body"] = json!([1, 2]);
+                    r
+                },
+                Some(ID),
+                "malformed",
+            ),
+            (
+                {
+                    let mut r = record();
+                    r["device_id"] = json!("");
+                    r
+                },
+                Some(ID),
+                "required",
+            ),
+        ];
+        for (value, id, code) in cases {
+            let (got_id, r) = PushRecord::decode(&value).unwrap_err();
+            assert_eq!((got_id.as_deref(), r.code()), (id, code), "{value}");
+        }
+    }
+
+    #[test]
+    fn outcomes_travel_as_a_status_with_their_reason() {
+        let line = RecordResult {
+            client_id: Some(ID.into()),
+            outcome: Outcome::rejected(&Rejection::Invalid(FieldError::new(
+                "latitude",
+                Problem::BadCoordinates,
+            ))),
+        };
+        assert_eq!(
+            serde_json::to_value(&line).unwrap(),
+            json!({"client_id": ID, "status": "rejected", "code": "bad_coordinates", "field": "latitude", "message": ""})
+        );
+        let stored = RecordResult {
+            client_id: Some(ID.into()),
+            outcome: Outcome::Stored,
+        };
+        assert_eq!(
+            serde_json::to_value(&stored).unwrap(),
+            json!({"client_id": ID, "status": "stored"})
+        );
+        let back: RecordResult =
+            serde_json::from_value(json!({"client_id": ID, "status": "conflict"})).unwrap();
+        assert_eq!(back.outcome, Outcome::Conflict);
+        assert!(Outcome::Duplicate.is_settled() && Outcome::Stored.is_settled());
+        assert!(!Outcome::Conflict.is_settled());
+        assert_eq!(Rejection::WrongScope.code(), "wrong_scope");
+        assert_eq!(Rejection::AuthorMismatch.field(), None);
+    }
+
+    #[test]
+    fn record_types_round_trip() {
+        for t in RecordType::ALL {
+            assert_eq!(RecordType::parse(t.as_str()), Some(*t));
+            assert_eq!(serde_json::to_string(t).unwrap(), format!("\"{}\"", t.as_str()));
+        }
+        for k in ChangeKind::ALL {
+            assert_eq!(serde_json::to_string(k).unwrap(), format!("\"{}\"", k.as_str()));
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! The field API over HTTP as a phone uses it, on both engines: push and its resend, pull,
+//! no session, cross-site refusal, a photo upload interrupted and resumed, a hash
+//! mismatch, errors as `{code, message}` in the reader's language, and the OpenAPI text.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use storage::testing;
+
+fn uuid(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+/// A request as the phone's `fetch` sends it from the site's own page.
+fn api(method: &str, uri: &str, cookie: Option<&str>, body: Body) -> Request<Body> {
+    let mut r = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(body).expect("request")
+}
+
+fn post_json(uri: &str, cookie: Option<&str>, value: &Value) -> Request<Body> {
+    api("POST", uri, cookie, Body::from(value.to_string()))
+}
+
+fn json_of(reply: &Reply) -> Value {
+    serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", reply.body))
+}
+
+async fn village(t: &testing::TestDb) -> i64 {
+    t.db.org_structure().await.unwrap().unwrap().villages[0]
+        .village
+        .id
+}
+
+fn report(id: &str, village: i64) -> Value {
+    let found = chrono::Utc::now() - chrono::Duration::hours(1);
+    json!({
+        "client_id": id,
+        "record_type": "field_report",
+        "author": "officer",
+        "device_id": "phone-1",
+        "created_at": chrono::Utc::now().to_rfc3339(),
+        "body": {
+            "kind": "safety", "severity": "urgent", "village_id": village, "place": "村口桥",
+            "found_at": found.to_rfc3339(), "person_count": 3,
+            "description": "桥面开裂，有坍塌危险。", "photos": [uuid(900)],
+        },
+    })
+}
+
+fn statuses(v: &Value) -> Vec<String> {
+    v["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| r["status"].as_str().unwrap_or("?").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn push(app: &Router, cookie: &str, records: Vec<Value>) -> Reply {
+    send(
+        app,
+        post_json("/api/v1/sync/push", Some(cookie), &json!({ "records": records })),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_and_its_resend_store_one_report_that_the_phone_then_pulls() {
+    for t in testing::all_migrated().await {
+        let app = app(&t).await;
+        let v = village(&t).await;
+        let officer = login(&app, "officer").await;
+        let mut other = report(&uuid(2), v);
+        other["body"]["latitude"] = json!(95.0);
+        other["body"]["longitude"] = json!(100.0);
+        let records = vec![report(&uuid(1), v), other];
+        let first = push(&app, &officer, records.clone()).await;
+        assert_eq!(first.status, StatusCode::OK, "{}: {}", t.label, first.body);
+        let body = json_of(&first);
+        assert_eq!(statuses(&body), ["stored", "rejected"], "{}", t.label);
+        assert_eq!(body["results"][1]["code"], "bad_coordinates", "{}", t.label);
+        assert!(
+            body["results"][1]["message"].as_str().unwrap().contains("纬度"),
+            "{}",
+            t.label
+        );
+        let again = push(&app, &officer, records).await;
+        assert_eq!(
+            statuses(&json_of(&again)),
+            ["duplicate", "rejected"],
+            "{}",
+            t.label
+        );
+
+        let pulled = send(
+            &app,
+            get_with("/api/v1/sync/pull?cursor=0", header::COOKIE, &officer),
+        )
+        .await;
+        assert_eq!(pulled.status, StatusCode::OK, "{}: {}", t.label, pulled.body);
+        let p = json_of(&pulled);
+        assert_eq!(p["report_kinds"].as_array().map(Vec::len), Some(8), "{}", t.label);
+        assert_eq!(p["next_cursor"], 0, "{}", t.label);
+        let bad = send(
+            &app,
+            get_with("/api/v1/sync/pull?cursor=-4", header::COOKIE, &officer),
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", t.label);
+        assert_eq!(json_of(&bad)["code"], "bad_number", "{}", t.label);
+        // In English when the language cookie says so.
+        let en = format!("{officer}; i18n_pref_locale=en");
+        let mut wrong = report(&uuid(3), v);
+        wrong["author"] = json!("gridworker");
+        let english = push(&app, &en, vec![wrong]).await;
+        let e = json_of(&english);
+        assert_eq!(e["results"][0]["code"], "author_mismatch", "{}", t.label);
+        assert!(
+            e["results"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("someone else"),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_session_is_a_json_401_and_a_cross_site_push_is_refused() {
+    let (t, app) = sqlite_app().await;
+    let v = village(&t).await;
+    let body = json!({ "records": [report(&uuid(1), v)] });
+    let anonymous = send(&app, post_json("/api/v1/sync/push", None, &body)).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(&anonymous)["code"], "unauthenticated");
+    assert!(
+        json_of(&anonymous)["message"]
+            .as_str()
+            .unwrap()
+            .contains("重新登录")
+    );
+    // An expired or revoked cookie answers the same, and the cookie is cleared.
+    let stale = "minqing_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let expired = send(&app, get_with("/api/v1/sync/pull", header::COOKIE, stale)).await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(&expired)["code"], "unauthenticated");
+
+    let officer = login(&app, "officer").await;
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "http://evil.example"),
+    ] {
+        let request = Request::post("/api/v1/sync/push")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, &officer)
+            .header(name, value)
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let refused = send(&app, request).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{name}");
+        assert_eq!(json_of(&refused)["code"], "forbidden", "{name}");
+    }
+    // The phone's own fetch (same origin, by Origin header alone) passes.
+    let request = Request::post("/api/v1/sync/push")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::COOKIE, &officer)
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let ok = send(&app, request).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    // Not JSON, or too many records: a 4xx with a code, never a 500.
+    let junk = send(
+        &app,
+        api(
+            "POST",
+            "/api/v1/sync/push",
+            Some(&officer),
+            Body::from("{not json"),
+        ),
+    )
+    .await;
+    assert_eq!(junk.status, StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(&junk)["code"], "malformed");
+    let many = json!({ "records": vec![json!({}); 101] });
+    let too_many = send(&app, post_json("/api/v1/sync/push", Some(&officer), &many)).await;
+    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json_of(&too_many)["code"], "too_many");
+    let huge = "x".repeat(server::api::MAX_PUSH_BYTES + 1);
+    let too_big = send(
+        &app,
+        api("POST", "/api/v1/sync/push", Some(&officer), Body::from(huge)),
+    )
+    .await;
+    assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // A clerk is no field officer: their push is "not found".
+    let clerk = login(&app, "clerk").await;
+    let refused = push(&app, &clerk, vec![]).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn jpeg(len: usize) -> Vec<u8> {
+    let mut f = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    f.extend((0..len - 6).map(|i| (i % 251) as u8));
+    f.extend([0xFF, 0xD9]);
+    f
+}
+
+fn put_chunk(id: &str, cookie: &str, header_name: &str, header_value: &str, bytes: &[u8]) -> Request<Body> {
+    Request::put(format!("/api/v1/photos/{id}"))
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::COOKIE, cookie)
+        .header(header_name, header_value)
+        .body(Body::from(bytes.to_vec()))
+        .expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_upload_is_interrupted_resumed_and_checked_by_hash() {
+    for t in testing::all_migrated().await {
+        let app = app(&t).await;
+        let officer = login(&app, "officer").await;
+        let photo = jpeg(300_000);
+        let id = uuid(900);
+        let declare = json!({"client_id": id, "byte_size": photo.len(), "sha256": sha256(&photo), "media_type": "image/jpeg"});
+        let begun = send(&app, post_json("/api/v1/photos", Some(&officer), &declare)).await;
+        assert_eq!(begun.status, StatusCode::CREATED, "{}: {}", t.label, begun.body);
+        assert_eq!(begun.headers[header::LOCATION], format!("/api/v1/photos/{id}"));
+        assert_eq!(begun.headers["upload-offset"], "0");
+
+        let first = send(
+            &app,
+            put_chunk(&id, &officer, "upload-offset", "0", &photo[..200_000]),
+        )
+        .await;
+        assert_eq!(first.status, StatusCode::OK, "{}: {}", t.label, first.body);
+        assert_eq!(first.headers["upload-offset"], "200000");
+        // The connection dropped before the answer; the phone resends the same chunk.
+        let resent = send(
+            &app,
+            put_chunk(&id, &officer, "upload-offset", "0", &photo[..200_000]),
+        )
+        .await;
+        assert_eq!(resent.status, StatusCode::CONFLICT, "{}", t.label);
+        assert_eq!(json_of(&resent)["code"], "offset_mismatch");
+        assert_eq!(json_of(&resent)["offset"], 200_000);
+        // Or it asks where it stands, by HEAD.
+        let head = Request::head(format!("/api/v1/photos/{id}"))
+            .header(header::COOKIE, &officer)
+            .body(Body::empty())
+            .expect("request");
+        let status = send(&app, head).await;
+        assert_eq!(status.status, StatusCode::OK);
+        assert_eq!(status.headers["upload-offset"], "200000");
+        let range = format!("bytes 200000-{}/{}", photo.len() - 1, photo.len());
+        let rest = send(
+            &app,
+            put_chunk(&id, &officer, "content-range", &range, &photo[200_000..]),
+        )
+        .await;
+        assert_eq!(rest.status, StatusCode::OK, "{}: {}", t.label, rest.body);
+        assert_eq!(json_of(&rest)["complete"], true, "{}", t.label);
+        let got = send(
+            &app,
+            get_with(&format!("/api/v1/photos/{id}"), header::COOKIE, &officer),
+        )
+        .await;
+        assert_eq!(json_of(&got)["complete"], true);
+        // No offset at all, or a chunk over the limit.
+        let none = Request::put(format!("/api/v1/photos/{id}"))
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, &officer)
+            .body(Body::from(vec![1, 2, 3]))
+            .expect("request");
+        assert_eq!(json_of(&send(&app, none).await)["code"], "offset_required");
+
+        // A file that does not match its declared hash is refused and starts over.
+        let id2 = uuid(901);
+        let wrong = json!({"client_id": id2, "byte_size": 1000, "sha256": sha256(b"other"), "media_type": "image/jpeg"});
+        send(&app, post_json("/api/v1/photos", Some(&officer), &wrong)).await;
+        let refused = send(&app, put_chunk(&id2, &officer, "upload-offset", "0", &jpeg(1000))).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: {}",
+            t.label,
+            refused.body
+        );
+        assert_eq!(json_of(&refused)["code"], "mismatch");
+        let after = send(
+            &app,
+            get_with(&format!("/api/v1/photos/{id2}"), header::COOKIE, &officer),
+        )
+        .await;
+        assert_eq!(json_of(&after)["offset"], 0);
+        let big = vec![0_u8; server::api::MAX_CHUNK_REQUEST_BYTES + 1];
+        let too_big = send(&app, put_chunk(&id2, &officer, "upload-offset", "0", &big)).await;
+        assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", t.label);
+        // Another person's upload is not there for them.
+        let grid = login(&app, "gridworker").await;
+        let theirs = send(
+            &app,
+            get_with(&format!("/api/v1/photos/{id}"), header::COOKIE, &grid),
+        )
+        .await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_is_described_and_server_functions_still_answer() {
+    let (_t, app) = sqlite_app().await;
+    let spec = send(&app, common::get("/api/v1/openapi.json")).await;
+    assert_eq!(spec.status, StatusCode::OK);
+    assert_eq!(spec.headers[header::CONTENT_TYPE], "application/json");
+    let v = json_of(&spec);
+    assert_eq!(v["openapi"], "3.0.3");
+    for path in [
+        "/api/v1/sync/push",
+        "/api/v1/sync/pull",
+        "/api/v1/photos",
+        "/api/v1/photos/{id}",
+    ] {
+        assert!(v["paths"][path].is_object(), "{path}");
+    }
+    // The server functions under /api/ are untouched: logging in works (as `login` does).
+    let cookie = login(&app, "officer").await;
+    assert!(cookie.starts_with("minqing_session="));
+}

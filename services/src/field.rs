@@ -1,0 +1,759 @@
+//! Field reports from the phones: push (each record judged alone, stored idempotently
+//! on its client UUID), pull (the caller's scope only), resumable photo uploads checked
+//! by hash, the township inbox and the weekly report overview. Urgent reports are
+//! flagged to the township the moment they arrive (Art. 25), with an audit entry.
+
+use std::collections::HashMap;
+
+use domain::attachment::{self, MediaType};
+use domain::audit::{AuditAction, Outcome as AuditOutcome};
+use domain::auth::{CurrentUser, Grant, Role};
+use domain::field::{
+    FieldReportSummary, InboxFilter, InboxStep, NewFieldReport, NewWeeklyReport, ReportForm, ReportKind,
+    Week, WeeklyForm, check_kinds, check_note, check_report, check_weekly, weekly_status,
+};
+use domain::org::OrgUnitKind;
+use domain::policy::{Action, Location, ResourceKind, allows};
+use domain::sync::{
+    Envelope, MAX_BATCH, Outcome, PULL_PAGE, PullResponse, PushBatch, PushRecord, PushResponse, RecordResult,
+    RecordType, Rejection, SupplementForm, VillageWeek, clean_uuid,
+};
+use domain::{FieldError, Problem};
+use sha2::{Digest, Sha256};
+use storage::{
+    ChangeScope, Database, FieldReportPlace, InboxStepRecord, PhotoBegin, PhotoUpload, PushEntry, PushItem,
+    ReportInsert, Stored, SupplementInsert, WeeklyInsert,
+};
+
+use crate::{Caller, Result, ServiceError};
+
+/// A field photo, compressed on the phone to about 200 KB; anything over this is not one.
+pub const MAX_PHOTO_BYTES: i64 = 2 * 1024 * 1024;
+/// The largest chunk one request may append.
+pub const MAX_CHUNK_BYTES: usize = 256 * 1024;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The receipt's hash: the record's type and its body as canonical JSON (serde_json
+/// writes object keys sorted), so a resend hashes the same whatever its key order.
+fn body_hash(record_type: RecordType, body: &serde_json::Value) -> String {
+    let mut h = Sha256::new();
+    h.update(record_type.as_str().as_bytes());
+    h.update(b"\n");
+    h.update(body.to_string().as_bytes());
+    hex(&h.finalize())
+}
+
+/// Logs a refusal of something in the field and answers "not found".
+async fn deny(db: &Database, caller: &Caller, record_id: Option<&str>) -> ServiceError {
+    let mut entry = caller.audit(AuditAction::Denied, AuditOutcome::Denied);
+    entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
+    entry.record_id = record_id.map(str::to_owned);
+    if let Err(e) = db.append_audit(&entry).await {
+        return e.into();
+    }
+    ServiceError::NotFound
+}
+
+/// The caller's field grants (info officer, grid worker) in their first field township.
+fn field_grants(me: &CurrentUser) -> Option<(i64, Vec<&Grant>)> {
+    let township = me
+        .grants
+        .iter()
+        .find(|g| matches!(g.role, Role::InfoOfficer | Role::GridWorker))?
+        .township_id?;
+    let grants = me
+        .grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::InfoOfficer | Role::GridWorker) && g.township_id == Some(township))
+        .collect();
+    Some((township, grants))
+}
+
+/// The village a field grant sits in: its own unit, or a grid's parent.
+fn grant_village(g: &Grant) -> Option<i64> {
+    match g.role {
+        Role::GridWorker => g.unit_path.iter().rev().nth(1).copied(),
+        _ => Some(g.unit_id),
+    }
+}
+
+/// The townships whose inbox the caller reads (clerks and case leaders).
+fn office_townships(me: &CurrentUser) -> Vec<i64> {
+    let mut out: Vec<i64> = me
+        .grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::Clerk | Role::CaseLeader))
+        .filter_map(|g| g.township_id)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Where a report at `village` (and `grid`) sits, if the village is one of `township`'s
+/// villages and the grid one of its grids.
+async fn report_location(
+    db: &Database,
+    township: i64,
+    village: i64,
+    grid: Option<i64>,
+) -> Result<Option<Location>> {
+    let Some(v) = db.org_unit(village).await? else {
+        return Ok(None);
+    };
+    if v.kind != OrgUnitKind::Village || v.parent_id != Some(township) {
+        return Ok(None);
+    }
+    if let Some(grid) = grid {
+        match db.org_unit(grid).await? {
+            Some(g) if g.kind == OrgUnitKind::Grid && g.parent_id == Some(village) => {}
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(db.org_location(grid.unwrap_or(village)).await?))
+}
+
+async fn place_location(db: &Database, place: &FieldReportPlace) -> Result<Location> {
+    let mut location = db.org_location(place.grid_id.unwrap_or(place.village_id)).await?;
+    location.owner = Some(place.author_id);
+    Ok(location)
+}
+
+/// A record checked and ready to store.
+enum Checked {
+    Report(NewFieldReport),
+    Weekly(NewWeeklyReport),
+    Supplement { report_id: i64, note: String },
+}
+
+struct Ready {
+    index: usize,
+    envelope: Envelope,
+    hash: String,
+    checked: Checked,
+}
+
+fn body<T: serde::de::DeserializeOwned>(e: &Envelope) -> std::result::Result<T, Rejection> {
+    serde_json::from_value(e.body.clone()).map_err(|_| Rejection::Malformed)
+}
+
+fn first_problem(errors: Vec<FieldError>) -> Rejection {
+    match errors.into_iter().next() {
+        Some(e) => Rejection::Invalid(e),
+        None => Rejection::Malformed,
+    }
+}
+
+/// Checks one record's body and scope. A scope refusal is logged.
+async fn check_record(
+    db: &Database,
+    caller: &Caller,
+    township: i64,
+    grants: &[&Grant],
+    kinds: &[ReportKind],
+    e: &Envelope,
+) -> Result<std::result::Result<Checked, Rejection>> {
+    let me = caller.user()?;
+    let (checked, village, grid) = match e.record_type {
+        RecordType::FieldReport => {
+            let form: ReportForm = match body(e) {
+                Ok(f) => f,
+                Err(r) => return Ok(Err(r)),
+            };
+            let mut report = match check_report(&form, kinds, caller.now) {
+                Ok(r) => r,
+                Err(errors) => return Ok(Err(first_problem(errors))),
+            };
+            // A grid worker's report is in their grid unless they say otherwise.
+            if report.grid_id.is_none() {
+                report.grid_id = grants
+                    .iter()
+                    .find(|g| g.role == Role::GridWorker && grant_village(g) == Some(report.village_id))
+                    .map(|g| g.unit_id);
+            }
+            let (village, grid) = (report.village_id, report.grid_id);
+            (Checked::Report(report), village, grid)
+        }
+        RecordType::WeeklyReport => {
+            let form: WeeklyForm = match body(e) {
+                Ok(f) => f,
+                Err(r) => return Ok(Err(r)),
+            };
+            match check_weekly(&form, caller.now) {
+                Ok(w) => {
+                    let village = w.village_id;
+                    (Checked::Weekly(w), village, None)
+                }
+                Err(errors) => return Ok(Err(first_problem(errors))),
+            }
+        }
+        RecordType::Supplement => {
+            let form: SupplementForm = match body(e) {
+                Ok(f) => f,
+                Err(r) => return Ok(Err(r)),
+            };
+            let uuid = match clean_uuid("report_id", &form.report_id) {
+                Ok(u) => u,
+                Err(f) => return Ok(Err(f.into())),
+            };
+            let note = match check_note(InboxStep::Supplement, &form.note) {
+                Ok(n) => n.unwrap_or_default(),
+                Err(f) => return Ok(Err(f.into())),
+            };
+            let Some(place) = db.field_report_by_uuid(&uuid).await? else {
+                return Ok(Err(FieldError::new("report_id", Problem::UnknownValue).into()));
+            };
+            let location = place_location(db, &place).await?;
+            if !allows(me, Action::Write, ResourceKind::FieldReport, &location) {
+                deny(db, caller, Some(&e.client_id)).await;
+                return Ok(Err(Rejection::WrongScope));
+            }
+            let applied = grants
+                .iter()
+                .map(|g| place.state.apply(g.role, InboxStep::Supplement))
+                .reduce(|a, b| a.or(b))
+                .unwrap_or(Err(domain::petition::Refusal::NotYourStep));
+            if let Err(refusal) = applied {
+                return Ok(Err(Rejection::Refused(refusal)));
+            }
+            return Ok(Ok(Checked::Supplement {
+                report_id: place.id,
+                note,
+            }));
+        }
+    };
+    let location = report_location(db, township, village, grid).await?;
+    match location {
+        Some(l) if allows(me, Action::Write, ResourceKind::FieldReport, &l) => Ok(Ok(checked)),
+        _ => {
+            deny(db, caller, Some(&e.client_id)).await;
+            Ok(Err(Rejection::WrongScope))
+        }
+    }
+}
+
+/// Stores a batch from a phone. Each record is answered on its own: stored, duplicate
+/// (sent before with the same body), rejected with a code, or conflict (its UUID was
+/// stored before with another body, which is kept). The answers are in batch order.
+pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<PushResponse> {
+    let me = caller.user()?;
+    let Some((township, grants)) = field_grants(me) else {
+        return Err(deny(db, caller, None).await);
+    };
+    if batch.records.len() > MAX_BATCH {
+        return Err(FieldError::new("records", Problem::TooMany).into());
+    }
+    let mut results: Vec<Option<RecordResult>> = vec![None; batch.records.len()];
+    let mut envelopes: Vec<(usize, Envelope, String)> = Vec::new();
+    // The first copy of a UUID in the batch counts; later copies are judged against it.
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for (i, value) in batch.records.iter().enumerate() {
+        let line = |client_id: Option<String>, outcome| Some(RecordResult { client_id, outcome });
+        let e = match PushRecord::decode(value) {
+            Ok(e) => e,
+            Err((id, r)) => {
+                results[i] = line(id, Outcome::rejected(&r));
+                continue;
+            }
+        };
+        if e.author != me.username {
+            results[i] = line(Some(e.client_id), Outcome::rejected(&Rejection::AuthorMismatch));
+            continue;
+        }
+        let hash = body_hash(e.record_type, &e.body);
+        if let Some(first) = seen.get(&e.client_id) {
+            let outcome = if *first == hash {
+                Outcome::Duplicate
+            } else {
+                Outcome::Conflict
+            };
+            results[i] = line(Some(e.client_id), outcome);
+            continue;
+        }
+        seen.insert(e.client_id.clone(), hash.clone());
+        envelopes.push((i, e, hash));
+    }
+    // A record stored before is judged by its receipt alone, never checked again: the
+    // kinds list may have changed since, and the phone only needs to know it is safe.
+    let ids: Vec<&str> = envelopes.iter().map(|(_, e, _)| e.client_id.as_str()).collect();
+    let receipts = db.sync_receipts(&ids).await?;
+    let kinds = db.report_kinds(township).await?;
+    let mut ready: Vec<Ready> = Vec::new();
+    for (index, envelope, hash) in envelopes {
+        if let Some(r) = receipts.iter().find(|r| r.client_id == envelope.client_id) {
+            let outcome = match r.judge(me.user_id, &hash) {
+                Stored::Duplicate => Outcome::Duplicate,
+                _ => Outcome::Conflict,
+            };
+            results[index] = Some(RecordResult {
+                client_id: Some(envelope.client_id),
+                outcome,
+            });
+            continue;
+        }
+        match check_record(db, caller, township, &grants, &kinds, &envelope).await? {
+            Ok(checked) => ready.push(Ready {
+                index,
+                envelope,
+                hash,
+                checked,
+            }),
+            Err(r) => {
+                results[index] = Some(RecordResult {
+                    client_id: Some(envelope.client_id),
+                    outcome: Outcome::rejected(&r),
+                })
+            }
+        }
+    }
+    let entries: Vec<PushEntry<'_>> = ready
+        .iter()
+        .map(|r| {
+            let e = &r.envelope;
+            // A phone's clock may be wrong; it never counts as later than the arrival.
+            let created_at = e.created_at.min(caller.now);
+            let item = match &r.checked {
+                Checked::Report(report) => PushItem::Report(ReportInsert {
+                    report,
+                    township_id: township,
+                    device_id: &e.device_id,
+                    created_at,
+                }),
+                Checked::Weekly(report) => PushItem::Weekly(WeeklyInsert {
+                    report,
+                    township_id: township,
+                    device_id: &e.device_id,
+                    created_at,
+                }),
+                Checked::Supplement { report_id, note } => PushItem::Supplement(SupplementInsert {
+                    report_id: *report_id,
+                    note,
+                    by_name: &me.display_name,
+                }),
+            };
+            PushEntry {
+                client_id: &e.client_id,
+                record_type: e.record_type,
+                body_hash: &r.hash,
+                user_id: me.user_id,
+                item,
+            }
+        })
+        .collect();
+    let stored = db.push_records(township, &entries, caller.now).await?;
+    for (r, s) in ready.iter().zip(stored) {
+        let outcome = match s {
+            Stored::Stored => {
+                if let Checked::Report(report) = &r.checked
+                    && report.is_urgent()
+                {
+                    // Art. 25: reported upward at once. The inbox lists it first, flagged.
+                    let mut entry = caller.audit(AuditAction::UrgentReport, AuditOutcome::Ok);
+                    entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
+                    entry.record_id = Some(r.envelope.client_id.clone());
+                    entry.township_id = Some(township);
+                    entry.detail = Some(format!("village {} {}", report.village_id, report.kind));
+                    db.append_audit(&entry).await?;
+                    tracing::warn!(client_id = %r.envelope.client_id, village = report.village_id, "urgent field report");
+                }
+                Outcome::Stored
+            }
+            Stored::Duplicate => Outcome::Duplicate,
+            Stored::Conflict => Outcome::Conflict,
+            Stored::Rejected(rejection) => Outcome::rejected(&rejection),
+        };
+        results[r.index] = Some(RecordResult {
+            client_id: Some(r.envelope.client_id.clone()),
+            outcome,
+        });
+    }
+    let results: Vec<RecordResult> = results.into_iter().flatten().collect();
+    let count = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
+    let mut entry = caller.audit(AuditAction::SyncPush, AuditOutcome::Ok);
+    entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
+    entry.township_id = Some(township);
+    entry.detail = Some(format!(
+        "{} records: {} stored, {} duplicate, {} rejected, {} conflict",
+        results.len(),
+        count(|o| *o == Outcome::Stored),
+        count(|o| *o == Outcome::Duplicate),
+        count(|o| matches!(o, Outcome::Rejected { .. })),
+        count(|o| *o == Outcome::Conflict),
+    ));
+    db.append_audit(&entry).await?;
+    Ok(PushResponse { results })
+}
+
+/// This week's and last week's status for each village, as the phone and the office
+/// see them.
+async fn village_weeks(
+    db: &Database,
+    township: i64,
+    villages: &[(i64, String)],
+    weeks: &[Week],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<VillageWeek>> {
+    let deadline = db.weekly_deadline(township).await?;
+    let mut out = Vec::new();
+    for week in weeks {
+        let rows = db.weekly_reports(township, &week.to_string()).await?;
+        for (village_id, village_name) in villages {
+            let row = rows.iter().find(|r| r.0 == *village_id);
+            let submitted = row.map(|(_, zero, created, received)| ((*created).min(*received), *zero));
+            out.push(VillageWeek {
+                village_id: *village_id,
+                village_name: village_name.clone(),
+                week: *week,
+                status: weekly_status(*week, deadline, submitted, now),
+                zero: submitted.is_some_and(|s| s.1),
+                due_at: deadline.due_at(*week),
+                submitted_at: submitted.map(|s| s.0),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// What changed in the caller's scope since `cursor`: the clerks' steps on their
+/// reports, their village's weekly reports, the township's kinds and the week's status.
+pub async fn pull(db: &Database, caller: &Caller, cursor: i64) -> Result<PullResponse> {
+    let me = caller.user()?;
+    let Some((township, grants)) = field_grants(me) else {
+        return Err(deny(db, caller, None).await);
+    };
+    let scope = ChangeScope {
+        villages: grants
+            .iter()
+            .filter(|g| g.role == Role::InfoOfficer)
+            .map(|g| g.unit_id)
+            .collect(),
+        grids: grants
+            .iter()
+            .filter(|g| g.role == Role::GridWorker)
+            .map(|g| g.unit_id)
+            .collect(),
+        author_id: me.user_id,
+    };
+    let cursor = cursor.max(0);
+    let limit = i64::try_from(PULL_PAGE).unwrap_or(200);
+    let mut changes = db.sync_changes(township, cursor, &scope, limit + 1).await?;
+    let more = changes.len() > PULL_PAGE;
+    changes.truncate(PULL_PAGE);
+    let next_cursor = changes.last().map_or(cursor, |c| c.cursor);
+    let mut villages: Vec<(i64, String)> = Vec::new();
+    for village in grants.iter().filter_map(|g| grant_village(g)) {
+        if villages.iter().any(|v| v.0 == village) {
+            continue;
+        }
+        if let Some(unit) = db.org_unit(village).await? {
+            villages.push((village, unit.name));
+        }
+    }
+    let this_week = Week::of(caller.now);
+    Ok(PullResponse {
+        changes,
+        next_cursor,
+        more,
+        report_kinds: db.report_kinds(township).await?,
+        weekly: village_weeks(
+            db,
+            township,
+            &villages,
+            &[this_week.previous(), this_week],
+            caller.now,
+        )
+        .await?,
+        server_time: caller.now,
+    })
+}
+
+/// What a phone declares before uploading a photo.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct PhotoDeclaration {
+    pub client_id: String,
+    pub byte_size: i64,
+    /// Lower-case hex SHA-256 of the whole file.
+    pub sha256: String,
+    /// `image/jpeg`, `image/png` or `image/webp` (or just `jpeg`…).
+    pub media_type: String,
+}
+
+/// How far an upload has come.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PhotoStatus {
+    pub client_id: String,
+    pub byte_size: i64,
+    /// Bytes received so far: the offset to send the next chunk at.
+    pub offset: i64,
+    pub complete: bool,
+}
+
+impl From<&PhotoUpload> for PhotoStatus {
+    fn from(u: &PhotoUpload) -> Self {
+        PhotoStatus {
+            client_id: u.client_id.clone(),
+            byte_size: u.byte_size,
+            offset: u.received,
+            complete: u.complete,
+        }
+    }
+}
+
+fn photo_media(raw: &str) -> Option<MediaType> {
+    match raw.trim().trim_start_matches("image/") {
+        "jpeg" | "jpg" => Some(MediaType::Jpeg),
+        "png" => Some(MediaType::Png),
+        "webp" => Some(MediaType::Webp),
+        _ => None,
+    }
+}
+
+/// Starts an upload, or finds the one begun before under the same UUID with the same
+/// declaration (a phone that lost the answer asks again). Another declaration under a
+/// stored UUID is a conflict.
+pub async fn begin_photo(db: &Database, caller: &Caller, d: &PhotoDeclaration) -> Result<PhotoStatus> {
+    let me = caller.user()?;
+    let Some((township, grants)) = field_grants(me) else {
+        return Err(deny(db, caller, None).await);
+    };
+    let client_id = clean_uuid("client_id", &d.client_id)?;
+    let media = photo_media(&d.media_type)
+        .ok_or_else(|| FieldError::new("media_type", Problem::FileTypeNotAllowed))?;
+    if d.byte_size <= 0 {
+        return Err(FieldError::new("byte_size", Problem::FileEmpty).into());
+    }
+    if d.byte_size > MAX_PHOTO_BYTES {
+        return Err(FieldError::new("byte_size", Problem::FileTooLarge).into());
+    }
+    let sha256 = d.sha256.trim().to_ascii_lowercase();
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(FieldError::new("sha256", Problem::UnknownValue).into());
+    }
+    let upload = db
+        .begin_photo(&PhotoBegin {
+            client_id: &client_id,
+            township_id: township,
+            village_id: grants.iter().find_map(|g| grant_village(g)),
+            uploaded_by: me.user_id,
+            media_type: media.as_str(),
+            byte_size: d.byte_size,
+            sha256: &sha256,
+            at: caller.now,
+        })
+        .await?;
+    if upload.uploaded_by != me.user_id {
+        return Err(deny(db, caller, Some(&client_id)).await);
+    }
+    if upload.byte_size != d.byte_size || upload.sha256 != sha256 || upload.media_type != media.as_str() {
+        return Err(ServiceError::Changed);
+    }
+    Ok(PhotoStatus::from(&upload))
+}
+
+/// The caller's own upload, or "not found" (logged).
+async fn own_upload(db: &Database, caller: &Caller, client_id: &str) -> Result<PhotoUpload> {
+    let me = caller.user()?;
+    let id = clean_uuid("client_id", client_id).map_err(|_| ServiceError::NotFound)?;
+    match db.photo_upload(&id).await? {
+        Some(u) if u.uploaded_by == me.user_id => Ok(u),
+        _ => Err(deny(db, caller, Some(&id)).await),
+    }
+}
+
+pub async fn photo_status(db: &Database, caller: &Caller, client_id: &str) -> Result<PhotoStatus> {
+    Ok(PhotoStatus::from(&own_upload(db, caller, client_id).await?))
+}
+
+/// What an append came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub status: PhotoStatus,
+    /// False when `offset` was not where the upload stands (the status says where).
+    pub accepted: bool,
+}
+
+/// Appends a chunk at `offset`. When the last byte arrives the whole file is checked
+/// against the declared SHA-256 and type: a match completes it (and attaches it to any
+/// report naming it); a mismatch throws the bytes away so the phone starts over.
+pub async fn append_photo(
+    db: &Database,
+    caller: &Caller,
+    client_id: &str,
+    offset: i64,
+    chunk: &[u8],
+) -> Result<Appended> {
+    let upload = own_upload(db, caller, client_id).await?;
+    if chunk.len() > MAX_CHUNK_BYTES {
+        return Err(FieldError::new("chunk", Problem::FileTooLarge).into());
+    }
+    if upload.complete {
+        // A resend of the last chunk after the answer was lost.
+        return Ok(Appended {
+            accepted: offset + i64::try_from(chunk.len()).unwrap_or(i64::MAX) == upload.byte_size,
+            status: PhotoStatus::from(&upload),
+        });
+    }
+    let Some(received) = db.append_photo_chunk(upload.id, offset, chunk).await? else {
+        let now = db.photo_upload(&upload.client_id).await?.unwrap_or(upload);
+        return Ok(Appended {
+            status: PhotoStatus::from(&now),
+            accepted: false,
+        });
+    };
+    let mut status = PhotoStatus {
+        offset: received,
+        ..PhotoStatus::from(&upload)
+    };
+    if received == upload.byte_size {
+        let bytes = db.photo_bytes(upload.id).await?;
+        let hash_ok = hex(&Sha256::digest(&bytes)) == upload.sha256;
+        let type_ok = attachment::check(&bytes).is_ok_and(|m| m.as_str() == upload.media_type);
+        let mut entry = caller.audit(AuditAction::UploadPhoto, AuditOutcome::Ok);
+        entry.record_kind = Some("photo".into());
+        entry.record_id = Some(upload.client_id.clone());
+        entry.township_id = Some(upload.township_id);
+        if !(hash_ok && type_ok) {
+            db.reset_photo(upload.id).await?;
+            entry.outcome = AuditOutcome::Failed;
+            entry.detail = Some(if hash_ok { "type mismatch" } else { "hash mismatch" }.into());
+            db.append_audit(&entry).await?;
+            let problem = if hash_ok {
+                FieldError::new("media_type", Problem::FileTypeNotAllowed)
+            } else {
+                FieldError::new("sha256", Problem::Mismatch)
+            };
+            return Err(problem.into());
+        }
+        db.complete_photo(upload.id, &bytes, caller.now).await?;
+        entry.detail = Some(format!("{} bytes", bytes.len()));
+        db.append_audit(&entry).await?;
+        status.complete = true;
+    }
+    Ok(Appended {
+        status,
+        accepted: true,
+    })
+}
+
+/// The township inbox: reports of the caller's townships, urgent first.
+pub async fn inbox(db: &Database, caller: &Caller, filter: &InboxFilter) -> Result<Vec<FieldReportSummary>> {
+    let me = caller.user()?;
+    let townships = office_townships(me);
+    if townships.is_empty() {
+        return Err(deny(db, caller, None).await);
+    }
+    Ok(db.field_inbox(&townships, filter).await?)
+}
+
+/// A clerk acknowledges a report, asks the officer for more, or closes it with a note;
+/// the officer's phone sees it on its next pull.
+pub async fn inbox_step(
+    db: &Database,
+    caller: &Caller,
+    report_id: i64,
+    step: InboxStep,
+    note: &str,
+) -> Result<()> {
+    let me = caller.user()?;
+    let Some(place) = db.field_report_by_id(report_id).await? else {
+        return Err(deny(db, caller, Some(&report_id.to_string())).await);
+    };
+    let location = place_location(db, &place).await?;
+    if !allows(me, Action::Write, ResourceKind::FieldReport, &location) {
+        return Err(deny(db, caller, Some(&place.client_id)).await);
+    }
+    let next = me
+        .grants
+        .iter()
+        .map(|g| place.state.apply(g.role, step))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(Err(domain::petition::Refusal::NotYourStep))
+        .map_err(ServiceError::Refused)?;
+    let note = check_note(step, note)?;
+    let recorded = db
+        .record_inbox_step(&InboxStepRecord {
+            report_id: place.id,
+            step,
+            from: place.state,
+            to: next,
+            at: caller.now,
+            actor_user_id: me.user_id,
+            by_name: &me.display_name,
+            note: note.as_deref(),
+        })
+        .await?;
+    if !recorded {
+        return Err(ServiceError::Changed);
+    }
+    let mut entry = caller.audit(AuditAction::FieldReportStep, AuditOutcome::Ok);
+    entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
+    entry.record_id = Some(place.client_id.clone());
+    entry.township_id = Some(place.township_id);
+    entry.detail = Some(step.as_str().into());
+    db.append_audit(&entry).await?;
+    Ok(())
+}
+
+/// Which villages of the caller's township have reported for `week`: on time, late,
+/// zero, missing or not yet due.
+pub async fn weekly_overview(db: &Database, caller: &Caller, week: Week) -> Result<Vec<VillageWeek>> {
+    let me = caller.user()?;
+    let Some(township) = office_townships(me).first().copied() else {
+        return Err(deny(db, caller, None).await);
+    };
+    let villages: Vec<(i64, String)> = db
+        .org_children(Some(township))
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == OrgUnitKind::Village)
+        .map(|u| (u.id, u.name))
+        .collect();
+    village_weeks(db, township, &villages, &[week], caller.now).await
+}
+
+/// An admin replaces the township's list of report kinds.
+pub async fn set_report_kinds(
+    db: &Database,
+    caller: &Caller,
+    township_id: i64,
+    kinds: &[ReportKind],
+) -> Result<()> {
+    let me = caller.user()?;
+    let location = db.org_location(township_id).await?;
+    if !allows(me, Action::Write, ResourceKind::OrgUnit, &location) {
+        return Err(deny(db, caller, None).await);
+    }
+    let kinds = check_kinds(kinds)?;
+    db.set_report_kinds(township_id, &kinds).await?;
+    let mut entry = caller.audit(AuditAction::EditReportKinds, AuditOutcome::Ok);
+    entry.township_id = Some(township_id);
+    entry.detail = Some(format!("{} kinds", kinds.len()));
+    db.append_audit(&entry).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_hash_ignores_key_order_but_not_content() {
+        let a: serde_json::Value = serde_json::from_str(r#"{"kind":"land","place":"三组"}"#).unwrap();
+        let b: serde_json::Value = serde_json::from_str(r#"{"place":"三组","kind":"land"}"#).unwrap();
+        let c: serde_json::Value = serde_json::from_str(r#"{"place":"四组","kind":"land"}"#).unwrap();
+        let t = RecordType::FieldReport;
+        assert_eq!(body_hash(t, &a), body_hash(t, &b));
+        assert_ne!(body_hash(t, &a), body_hash(t, &c));
+        assert_ne!(body_hash(t, &a), body_hash(RecordType::WeeklyReport, &a));
+    }
+
+    #[test]
+    fn photo_types_by_name_or_mime() {
+        assert_eq!(photo_media("image/jpeg"), Some(MediaType::Jpeg));
+        assert_eq!(photo_media("webp"), Some(MediaType::Webp));
+        assert_eq!(photo_media("application/pdf"), None);
+    }
+}
