@@ -264,7 +264,7 @@ async fn run(args: Args) -> Result<(), String> {
             "\nPublic form: {} posts, {} clients at once …",
             args.submissions, args.clients
         );
-        let forms = submit::forms(&db, &township.villages, args.submissions).await?;
+        let forms = submit::forms(&db, &generator, args.submissions).await?;
         let run = submit::run(&app, forms, args.clients).await;
         let latency = Latency::of(&run.times);
         println!(

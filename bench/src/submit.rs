@@ -14,7 +14,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 
-use crate::data::{Rng, resident_id};
+use crate::data::{Generator, Rng, resident_id};
 use crate::web::{peer, send};
 
 const BOUNDARY: &str = "----minqing-bench-boundary";
@@ -40,9 +40,12 @@ fn multipart(fields: &[(&str, String)]) -> Vec<u8> {
 }
 
 /// `count` filled-in forms, ready to post: made before the clock starts.
+/// Their matters come from the generator (as the petitions loaded before them), so the
+/// newest petitions of a run look like the rest and a later run's searches meet the same
+/// mix of phrases.
 pub async fn forms(
     db: &storage::Database,
-    villages: &[(i64, String)],
+    generator: &Generator,
     count: usize,
 ) -> Result<Vec<Vec<u8>>, String> {
     let secret = services::challenge::form_secret(db)
@@ -56,16 +59,25 @@ pub async fn forms(
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
         let challenge = services::challenge::issue(&secret, issued);
-        let (village_id, village) = &villages[i % villages.len()];
+        let index = generator.total + u64::try_from(i).unwrap_or(0);
+        let matter = generator.petition(index);
+        let villages = &generator.township.villages;
+        let village_id = matter.village_id.unwrap_or(villages[i % villages.len()].0);
+        let village = villages
+            .iter()
+            .find(|(id, _)| *id == village_id)
+            .map_or("", |(_, name)| name.as_str());
         let fields = [
-            ("kind", "request_complaint".to_owned()),
+            ("kind", matter.kind.as_str().to_owned()),
             ("village_id", village_id.to_string()),
-            ("subject", "村道损坏影响出行".to_owned()),
+            ("subject", matter.subject),
+            ("content", matter.content),
             (
-                "content",
-                format!("{village}三组通往镇上的村道损坏严重，雨天无法通行，请求尽快维修。（压测第{i}件）"),
+                "request",
+                matter.request.unwrap_or_else(|| "请求依法处理。".to_owned()),
             ),
-            ("request", "请求尽快安排维修村道。".to_owned()),
+            // A report or accusation names whom it is about; the others ignore it.
+            ("reported_name", "某村干部".to_owned()),
             ("name", "张秀英".to_owned()),
             ("resident_id", resident_id(&mut rng)),
             ("phone", format!("199{:08}", base + u64::try_from(i).unwrap_or(0))),

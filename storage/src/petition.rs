@@ -739,7 +739,8 @@ impl Database {
     /// Any part of the filter bounds the window correctly (a match outside it is still
     /// older than everything inside), so only the parts one index answers are used, and
     /// the edge is found in the index alone: a village (with its state), else a
-    /// department, else the townships of the scope with the state; dates always.
+    /// department, else the townships of the scope with the state, channel or kind;
+    /// dates always.
     async fn window_edge(
         &self,
         filter: &RegistryFilter,
@@ -768,13 +769,24 @@ impl Database {
                 None,
             )
         } else if single && !scope.townships.is_empty() {
-            (
+            // The township's indexes by state, by channel and by kind: one of them.
+            let f = if filter.state.is_some() {
                 RegistryFilter {
                     state: filter.state,
                     ..dates
-                },
-                Some(scope),
-            )
+                }
+            } else if filter.channel.is_some() {
+                RegistryFilter {
+                    channel: filter.channel,
+                    ..dates
+                }
+            } else {
+                RegistryFilter {
+                    kind: filter.kind,
+                    ..dates
+                }
+            };
+            (f, Some(scope))
         } else if single {
             (dates, Some(scope))
         } else {
