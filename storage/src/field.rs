@@ -254,7 +254,7 @@ impl Database {
         at: DateTime<Utc>,
     ) -> Result<Vec<Stored>> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+            let (_turn, mut tx) = pool.begin_write().await?;
             let mut out = Vec::with_capacity(entries.len());
             let mut changes = Vec::new();
             for e in entries {
@@ -504,7 +504,7 @@ impl Database {
     /// transaction. Returns false if the state had changed.
     pub async fn record_inbox_step(&self, s: &InboxStepRecord<'_>) -> Result<bool> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+            let (_turn, mut tx) = pool.begin_write().await?;
             let row: Option<(String, i64, i64, Option<i64>, i64)> = sqlx::query_as(
                 "UPDATE field_report SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4 \
                  RETURNING client_uuid, township_id, village_id, grid_id, author_id",
@@ -620,7 +620,7 @@ impl Database {
     /// keep the code they were filed with.
     pub async fn set_report_kinds(&self, township_id: i64, kinds: &[ReportKind]) -> Result<()> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+            let (_turn, mut tx) = pool.begin_write().await?;
             sqlx::query("DELETE FROM report_kind WHERE township_id = $1")
                 .bind(township_id)
                 .execute(&mut *tx)
@@ -837,7 +837,7 @@ impl Database {
     pub async fn append_photo_chunk(&self, upload_id: i64, start: i64, bytes: &[u8]) -> Result<Option<i64>> {
         let len = len_i64(bytes.len());
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+            let (_turn, mut tx) = pool.begin_write().await?;
             let moved: Option<i64> = sqlx::query_scalar(
                 "UPDATE photo_upload SET received = received + $1 WHERE id = $2 AND received = $3 \
                  AND complete = FALSE AND received + $1 <= byte_size RETURNING received",
@@ -875,7 +875,7 @@ impl Database {
     /// Marks an upload complete with its checked bytes; its chunks go.
     pub async fn complete_photo(&self, upload_id: i64, content: &[u8], at: DateTime<Utc>) -> Result<()> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+            let (_turn, mut tx) = pool.begin_write().await?;
             sqlx::query("UPDATE photo_upload SET complete = TRUE, content = $1, completed_at = $2 WHERE id = $3")
                 .bind(content)
                 .bind(at)
@@ -894,7 +894,7 @@ impl Database {
     /// Throws away what was received (the hash did not match): the phone starts over.
     pub async fn reset_photo(&self, upload_id: i64) -> Result<()> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+            let (_turn, mut tx) = pool.begin_write().await?;
             sqlx::query("DELETE FROM photo_chunk WHERE upload_id = $1")
                 .bind(upload_id)
                 .execute(&mut *tx)

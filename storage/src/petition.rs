@@ -207,7 +207,7 @@ impl Database {
         let day = domain::registry::china_date(p.received_at);
         let visit = n.visit.as_ref();
         with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+            let (_turn, mut tx) = pool.begin_write().await?;
             for (i, limit) in p.limits.iter().enumerate() {
                 // What lies outside the window no longer counts for this key.
                 sqlx::query("DELETE FROM public_submission WHERE key = $1 AND at < $2")
