@@ -860,51 +860,38 @@ impl Database {
         DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     {
         // The scope: built from plain lists so each part can use its own index. Without
-        // one (a window's edge only), any condition that is always true.
-        let Some(scope) = scope else {
-            qb.push("1 = 1");
-            return self.push_filter(qb, f, words, edge);
-        };
-        qb.push("(");
-        let mut first = true;
-        let mut part = |qb: &mut QueryBuilder<'q, DB>, column: &str, ids: &[i64]| {
-            if ids.is_empty() {
-                return;
+        // one (a window's edge only), a condition that is always true.
+        match scope {
+            None => {
+                qb.push("1 = 1");
             }
-            if !first {
-                qb.push(" OR ");
+            Some(scope) => {
+                qb.push("(");
+                let mut first = true;
+                let mut part = |qb: &mut QueryBuilder<'q, DB>, column: &str, ids: &[i64]| {
+                    if ids.is_empty() {
+                        return;
+                    }
+                    if !first {
+                        qb.push(" OR ");
+                    }
+                    first = false;
+                    qb.push(format!("p.{column} IN ("));
+                    let mut list = qb.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    list.push_unseparated(")");
+                };
+                part(qb, "township_id", &scope.townships);
+                part(qb, "department_id", &scope.departments);
+                if let Some(agent) = scope.agent {
+                    part(qb, "agent_user_id", &[agent]);
+                }
+                qb.push(")");
             }
-            first = false;
-            qb.push(format!("p.{column} IN ("));
-            let mut list = qb.separated(", ");
-            for id in ids {
-                list.push_bind(*id);
-            }
-            list.push_unseparated(")");
-        };
-        part(qb, "township_id", &scope.townships);
-        part(qb, "department_id", &scope.departments);
-        if let Some(agent) = scope.agent {
-            part(qb, "agent_user_id", &[agent]);
         }
-        qb.push(")");
-        self.push_filter(qb, f, words, edge);
-    }
 
-    /// The filter's conditions after the scope, each ` AND …`.
-    fn push_filter<'q, DB>(
-        &self,
-        qb: &mut QueryBuilder<'q, DB>,
-        f: &RegistryFilter,
-        words: Words<'_>,
-        edge: Option<DateTime<Utc>>,
-    ) where
-        DB: sqlx::Database,
-        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    {
         if let Some(state) = f.state {
             qb.push(" AND p.state = ").push_bind(state.as_str());
         }
