@@ -257,6 +257,30 @@ pub struct VillageWeek {
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
+/// What a field phone needs to fill in its forms without a connection: the township's
+/// kinds and the caller's villages with their weekly report status. Sent with every pull,
+/// and with the field pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldSetup {
+    pub report_kinds: Vec<ReportKind>,
+    /// Last week's and this week's status for each of the caller's villages.
+    pub weekly: Vec<VillageWeek>,
+    pub server_time: DateTime<Utc>,
+}
+
+impl FieldSetup {
+    /// The caller's villages, each once, in the order the server gave them.
+    pub fn villages(&self) -> Vec<(i64, String)> {
+        let mut out: Vec<(i64, String)> = Vec::new();
+        for w in &self.weekly {
+            if !out.iter().any(|(id, _)| *id == w.village_id) {
+                out.push((w.village_id, w.village_name.clone()));
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullResponse {
     pub changes: Vec<Change>,

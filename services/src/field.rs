@@ -15,8 +15,8 @@ use domain::field::{
 use domain::org::OrgUnitKind;
 use domain::policy::{Action, Location, ResourceKind, allows};
 use domain::sync::{
-    Envelope, MAX_BATCH, Outcome, PULL_PAGE, PullResponse, PushBatch, PushRecord, PushResponse, RecordResult,
-    RecordType, Rejection, SupplementForm, VillageWeek, clean_uuid,
+    Envelope, FieldSetup, MAX_BATCH, Outcome, PULL_PAGE, PullResponse, PushBatch, PushRecord, PushResponse,
+    RecordResult, RecordType, Rejection, SupplementForm, VillageWeek, clean_uuid,
 };
 use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
@@ -442,6 +442,28 @@ pub async fn pull(db: &Database, caller: &Caller, cursor: i64) -> Result<PullRes
     let more = changes.len() > PULL_PAGE;
     changes.truncate(PULL_PAGE);
     let next_cursor = changes.last().map_or(cursor, |c| c.cursor);
+    let setup = field_setup(db, caller, township, &grants).await?;
+    Ok(PullResponse {
+        changes,
+        next_cursor,
+        more,
+        report_kinds: setup.report_kinds,
+        weekly: setup.weekly,
+        server_time: setup.server_time,
+    })
+}
+
+/// The kinds and villages a field phone fills its forms from (also sent with each pull).
+/// `None` for someone with no village to report for (a petition agent, say).
+pub async fn setup(db: &Database, caller: &Caller) -> Result<Option<FieldSetup>> {
+    let me = caller.user()?;
+    let Some((township, grants)) = field_grants(me) else {
+        return Ok(None);
+    };
+    field_setup(db, caller, township, &grants).await.map(Some)
+}
+
+async fn field_setup(db: &Database, caller: &Caller, township: i64, grants: &[&Grant]) -> Result<FieldSetup> {
     let mut villages: Vec<(i64, String)> = Vec::new();
     for village in grants.iter().filter_map(|g| grant_village(g)) {
         if villages.iter().any(|v| v.0 == village) {
@@ -452,10 +474,7 @@ pub async fn pull(db: &Database, caller: &Caller, cursor: i64) -> Result<PullRes
         }
     }
     let this_week = Week::of(caller.now);
-    Ok(PullResponse {
-        changes,
-        next_cursor,
-        more,
+    Ok(FieldSetup {
         report_kinds: db.report_kinds(township).await?,
         weekly: village_weeks(
             db,
