@@ -32,8 +32,14 @@
       console.warn("service worker not registered:", error);
     });
 
-  navigator.serviceWorker.ready.then(function () {
+  // The field pages an officer needs without signal, kept as soon as one of them is open.
+  var FIELD_PAGES = ["/field", "/field/report", "/field/weekly", "/field/outbox"];
+
+  navigator.serviceWorker.ready.then(function (registration) {
     document.documentElement.dataset.sw = "ready";
+    if (location.pathname.indexOf("/field") === 0 && registration.active) {
+      registration.active.postMessage({ type: "KEEP_PAGES", urls: FIELD_PAGES });
+    }
   });
 
   // Reload once the new worker has taken over, but only when the person asked for it

@@ -12,6 +12,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod outbox;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -25,8 +26,8 @@ use crate::components::auth::{RequireArea, provide_auth};
 use crate::components::layout::{Area, AreaFrame};
 use crate::i18n::*;
 use crate::pages::{
-    account, audit, case, field, guide, home, intake, login, not_found::NotFound, office, office_info,
-    offline, petition, print, registry, roster, track, users,
+    account, audit, case, field, field_outbox, field_report, field_weekly, guide, home, intake, login,
+    not_found::NotFound, office, office_info, offline, petition, print, registry, roster, track, users,
 };
 
 /// The HTML document around the app; rendered only on the server.
@@ -80,8 +81,11 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("account") view=|| guarded(Area::Public)>
                         <Route path=path!("") view=account::AccountPage ssr=SsrMode::Async />
                     </ParentRoute>
-                    <ParentRoute path=path!("field") view=|| guarded(Area::Field)>
+                    <ParentRoute path=path!("field") view=field_area>
                         <Route path=path!("") view=field::FieldHome ssr=SsrMode::Async />
+                        <Route path=path!("report") view=field_report::ReportPage ssr=SsrMode::Async />
+                        <Route path=path!("weekly") view=field_weekly::WeeklyPage ssr=SsrMode::Async />
+                        <Route path=path!("outbox") view=field_outbox::OutboxPage ssr=SsrMode::Async />
                         <Route path=path!("intake") view=intake::IntakePage ssr=SsrMode::Async />
                     </ParentRoute>
                     <ParentRoute path=path!("office") view=|| guarded(Area::Office)>
@@ -116,6 +120,38 @@ fn area(area: Area) -> impl IntoView {
             <Outlet />
         </AreaFrame>
     }
+}
+
+/// The field area: its pages share the phone's outbox, and the kinds and villages its
+/// forms offer (fetched once a full page load, and kept on the phone for offline use).
+fn field_area() -> impl IntoView {
+    let me = crate::components::auth::use_auth().me;
+    let allowed = move || {
+        me.with(|u| {
+            u.as_ref()
+                .is_some_and(|u| crate::components::auth::may_enter(Area::Field, u))
+        })
+    };
+    // Someone who may not enter gets the login page or the 403 page, not a refused call.
+    let setup = Resource::new(allowed, |allowed| async move {
+        if allowed {
+            crate::api::get_field_setup().await
+        } else {
+            Ok(None)
+        }
+    });
+    // The outbox and its sync are for those who report from a village or grid; a petition
+    // agent also works here but files no field reports.
+    let reports = me.with_untracked(|u| {
+        u.as_ref().is_some_and(|u| {
+            u.has_role(domain::auth::Role::InfoOfficer) || u.has_role(domain::auth::Role::GridWorker)
+        })
+    });
+    if reports {
+        provide_context(crate::pages::field::SetupResource(setup));
+        crate::outbox::provide_outbox(setup);
+    }
+    guarded(Area::Field)
 }
 
 /// An area only for logged-in people who may enter it. Rendered whole on the server

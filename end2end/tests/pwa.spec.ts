@@ -54,7 +54,7 @@ test("after the first visit the app shell opens offline", async ({ page, context
   // The village desk was kept too: the officer can open it with no signal.
   await page.goto("/field");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("村级工作台");
-  await expect(page.getByText("东湖村")).toBeVisible();
+  await expect(page.locator(".directory").getByText("东湖村")).toBeVisible();
 
   // A page never visited gets the offline page, not the browser's error.
   await page.goto("/guide");

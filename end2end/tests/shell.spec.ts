@@ -43,7 +43,7 @@ test.describe("server rendering", () => {
     await page.getByLabel("密码").fill("minqing-demo-2026");
     await page.getByRole("button", { name: "登录" }).click();
     await expect(page).toHaveURL(/\/field$/);
-    await expect(page.getByRole("listitem").filter({ hasText: "东湖村" })).toContainText("第一网格、第二网格");
+    await expect(page.locator(".directory-item").filter({ hasText: "东湖村" })).toContainText("第一网格、第二网格");
   });
 
   test("the language switch works as a plain link", async ({ page }) => {

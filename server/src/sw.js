@@ -18,8 +18,31 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+  if (!event.data) return;
+  if (event.data.type === "SKIP_WAITING") self.skipWaiting();
+  // A field page asks to keep all the field pages, so every one of them opens without
+  // signal later, not only those the officer happened to visit.
+  if (event.data.type === "KEEP_PAGES" && Array.isArray(event.data.urls)) {
+    event.waitUntil(keepPages(event.data.urls));
+  }
 });
+
+async function keepPages(urls) {
+  const cache = await caches.open(CACHE);
+  await Promise.all(
+    urls
+      .map((u) => new URL(u, self.location.origin))
+      .filter((url) => url.origin === self.location.origin && keepsOffline(url))
+      .map(async (url) => {
+        try {
+          const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+          if (response.ok && !response.redirected) await cache.put(url, response);
+        } catch (_offline) {
+          // Kept from an earlier visit, or fetched next time.
+        }
+      })
+  );
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
@@ -52,20 +75,28 @@ function keepsOffline(url) {
 
 // Pages: the newest from the network, a saved copy when offline, else the offline page.
 // A redirected answer (to the login page) is never stored under the page's address.
+// A link that connects but carries nothing (one bar of signal) must not leave the officer
+// staring at a blank page: after SLOW_MS the saved copy is shown, and the network's answer
+// still refreshes the cache when it comes.
+const SLOW_MS = 6000;
+
 async function pageNetworkFirst(request) {
   const cache = await caches.open(CACHE);
-  try {
-    const response = await fetch(request);
+  const fromNetwork = fetch(request).then((response) => {
     if (response.ok && !response.redirected && keepsOffline(new URL(request.url))) {
       cache.put(request, response.clone());
     }
     return response;
+  });
+  fromNetwork.catch(() => {}); // Answered below; this only keeps a late failure quiet.
+  const saved = () => cache.match(request, { ignoreSearch: true });
+  const slow = new Promise((resolve) => setTimeout(resolve, SLOW_MS)).then(saved);
+  try {
+    const first = await Promise.race([fromNetwork, slow]);
+    if (first) return first;
+    return await fromNetwork;
   } catch (_offline) {
-    return (
-      (await cache.match(request, { ignoreSearch: true })) ||
-      (await cache.match(OFFLINE_URL)) ||
-      Response.error()
-    );
+    return (await saved()) || (await cache.match(OFFLINE_URL)) || Response.error();
   }
 }
 

@@ -30,6 +30,14 @@ pub async fn get_org_structure() -> Result<Option<OrgStructure>, AppError> {
     Ok(database()?.org_structure().await?)
 }
 
+/// The kinds and villages the field forms offer, and the week's report status. The field
+/// area fetches it once a full page load; the phone keeps a copy for use offline.
+#[server(prefix = "/api", endpoint = "field_setup")]
+pub async fn get_field_setup() -> Result<Option<domain::sync::FieldSetup>, AppError> {
+    let caller = crate::session::caller();
+    Ok(services::field::setup(&database()?, &caller).await?)
+}
+
 // --- accounts and sessions ------------------------------------------------------------
 
 use domain::audit::{AuditEntry, AuditFilter};

@@ -135,16 +135,34 @@ pub fn UserMenu() -> impl IntoView {
     }
 }
 
-/// The logout button: a form, so it works before the page is interactive too.
+/// The logout button: a plain form post to the logout function, so it works before the
+/// page is interactive too. Once hydrated it first wipes what this site keeps on the
+/// phone (the field outbox, drafts, saved pages), after warning about anything unsent.
 #[component]
 pub fn LogoutButton() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            let unsent = crate::outbox::unsent_on_this_phone().await;
+            if unsent > 0 {
+                let warning = td_string!(i18n.get_locale(), account.logout_unsent, n = unsent);
+                if !window().confirm_with_message(&warning).unwrap_or(false) {
+                    return;
+                }
+            }
+            if let Err(e) = crate::outbox::wipe_phone().await {
+                leptos::logging::warn!("phone data not wiped: {e}");
+            }
+            auth.logout.dispatch(Logout {});
+        });
+    };
     view! {
-        <ActionForm action=auth.logout>
+        <form method="post" action="/api/logout" on:submit=on_submit>
             <button type="submit" class="button secondary">
                 {t!(i18n, account.logout)}
             </button>
-        </ActionForm>
+        </form>
     }
 }

@@ -10,6 +10,7 @@ use crate::components::connection::ConnectionStatus;
 use crate::components::language::LanguageSwitch;
 use crate::components::status::ErrorPanel;
 use crate::i18n::*;
+use crate::pages::field_outbox::OutboxBadge;
 use domain::auth::Role;
 
 /// The three areas of the app, each with its own navigation.
@@ -82,6 +83,9 @@ enum NavItem {
     Petition,
     Track,
     FieldHome,
+    FieldReport,
+    FieldWeekly,
+    FieldOutbox,
     FieldIntake,
     Registry,
     Intake,
@@ -101,6 +105,9 @@ impl NavItem {
             NavItem::Petition => "/petition",
             NavItem::Track => "/track",
             NavItem::FieldHome => "/field",
+            NavItem::FieldReport => "/field/report",
+            NavItem::FieldWeekly => "/field/weekly",
+            NavItem::FieldOutbox => "/field/outbox",
             NavItem::FieldIntake => "/field/intake",
             NavItem::Registry => "/office/petitions",
             NavItem::Intake => "/office/intake",
@@ -120,6 +127,9 @@ impl NavItem {
             NavItem::Petition => t_string!(i18n, nav.petition),
             NavItem::Track => t_string!(i18n, nav.track),
             NavItem::FieldHome => t_string!(i18n, nav.field_home),
+            NavItem::FieldReport => t_string!(i18n, nav.field_report),
+            NavItem::FieldWeekly => t_string!(i18n, nav.field_weekly),
+            NavItem::FieldOutbox => t_string!(i18n, nav.field_outbox),
             NavItem::FieldIntake => t_string!(i18n, nav.petition),
             NavItem::Registry => t_string!(i18n, nav.registry),
             NavItem::Intake => t_string!(i18n, nav.intake),
@@ -139,6 +149,14 @@ impl NavItem {
             NavItem::Users | NavItem::Roster | NavItem::Audit | NavItem::OfficeInfo
         )
     }
+
+    /// Report pages are listed only for those who report from a village or grid.
+    fn reporter_only(self) -> bool {
+        matches!(
+            self,
+            NavItem::FieldReport | NavItem::FieldWeekly | NavItem::FieldOutbox
+        )
+    }
 }
 
 #[component]
@@ -147,7 +165,14 @@ fn AreaLinks(area: Area) -> impl IntoView {
     let auth = use_auth();
     let items: &[NavItem] = match area {
         Area::Public => &[NavItem::Home, NavItem::Petition, NavItem::Track, NavItem::Guide],
-        Area::Field => &[NavItem::FieldHome, NavItem::FieldIntake, NavItem::Account],
+        Area::Field => &[
+            NavItem::FieldHome,
+            NavItem::FieldReport,
+            NavItem::FieldWeekly,
+            NavItem::FieldOutbox,
+            NavItem::FieldIntake,
+            NavItem::Account,
+        ],
         Area::Office => &[
             NavItem::OfficeHome,
             NavItem::Registry,
@@ -166,6 +191,7 @@ fn AreaLinks(area: Area) -> impl IntoView {
         view! {
             <a href=href aria-current=current>
                 {move || item.label(i18n)}
+                {(item == NavItem::FieldOutbox).then(|| view! { <OutboxBadge /> })}
             </a>
         }
     };
@@ -173,8 +199,16 @@ fn AreaLinks(area: Area) -> impl IntoView {
         auth.me
             .with(|u| u.as_ref().is_some_and(|u| u.has_role(Role::Admin)))
     };
+    let reports = auth.me.with_untracked(|u| {
+        u.as_ref()
+            .is_some_and(|u| u.has_role(Role::InfoOfficer) || u.has_role(Role::GridWorker))
+    });
     view! {
-        {items.iter().filter(|i| !i.admin_only()).map(|i| link(*i)).collect_view()}
+        {items
+            .iter()
+            .filter(|i| !i.admin_only() && (reports || !i.reporter_only()))
+            .map(|i| link(*i))
+            .collect_view()}
         {move || is_admin().then(|| items.iter().filter(|i| i.admin_only()).map(|i| link(*i)).collect_view())}
     }
 }

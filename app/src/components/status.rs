@@ -143,6 +143,22 @@ pub fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "note" => t_string!(i18n, fields.note),
         "tracking_code" => t_string!(i18n, fields.tracking_code),
         "query_password" => t_string!(i18n, fields.query_password),
+        // The field reports' fields.
+        "severity" => t_string!(i18n, fields.severity),
+        "place" => t_string!(i18n, fields.place),
+        "found_at" => t_string!(i18n, fields.found_at),
+        "parties" => t_string!(i18n, fields.parties),
+        "description" => t_string!(i18n, fields.description),
+        "action_taken" => t_string!(i18n, fields.action_taken),
+        "needs_township" => t_string!(i18n, fields.needs_township),
+        "photos" => t_string!(i18n, fields.photos),
+        "week" => t_string!(i18n, fields.week),
+        "latitude" => t_string!(i18n, fields.latitude),
+        "longitude" => t_string!(i18n, fields.longitude),
+        "accuracy_m" => t_string!(i18n, fields.accuracy_m),
+        "items" => t_string!(i18n, fields.items),
+        "zero" => t_string!(i18n, fields.zero),
+        "report_id" => t_string!(i18n, fields.report_id),
         other => return other.to_owned(),
     }
     .to_owned()

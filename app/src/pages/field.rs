@@ -1,19 +1,129 @@
+use domain::field::{InboxStep, ReportKind, Severity, WeeklyStatus};
+use domain::sync::{Change, FieldSetup};
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 
 use crate::api::get_org_structure;
 use crate::components::status::{ErrorMessage, Loading};
+use crate::error::AppError;
 use crate::i18n::*;
+use crate::outbox::use_outbox;
+
+/// The field area's kinds and villages, fetched with the page (see `field_area`). `None`
+/// for a field role that files no reports (a petition agent).
+#[derive(Clone, Copy)]
+pub struct SetupResource(pub Resource<Result<Option<FieldSetup>, AppError>>);
+
+/// The setup the forms use. It travels with the page's HTML (which the phone keeps for
+/// offline use), so moving between field pages never needs the network; if it failed,
+/// the copy the phone kept from its last sync stands in.
+pub async fn field_setup() -> Result<Option<FieldSetup>, AppError> {
+    let Some(SetupResource(resource)) = use_context::<SetupResource>() else {
+        return Ok(None);
+    };
+    let outbox = use_outbox();
+    match resource.await {
+        Ok(s) => Ok(s),
+        Err(e) => match outbox.and_then(|o| o.setup.get_untracked()) {
+            Some(s) => Ok(Some(s)),
+            None => Err(e),
+        },
+    }
+}
+
+type I18n = I18nContext<Locale>;
+
+/// A kind's name in the reader's language; its code if the list no longer has it.
+pub fn kind_name(i18n: I18n, kinds: &[ReportKind], code: &str) -> String {
+    let english = i18n.get_locale() == Locale::en;
+    kinds
+        .iter()
+        .find(|k| k.code == code)
+        .map(|k| {
+            if english {
+                k.name_en.clone()
+            } else {
+                k.name_zh.clone()
+            }
+        })
+        .unwrap_or_else(|| code.to_owned())
+}
+
+pub fn severity_label(i18n: I18n, s: Severity) -> &'static str {
+    match s {
+        Severity::General => t_string!(i18n, field.severity_general),
+        Severity::Serious => t_string!(i18n, field.severity_serious),
+        Severity::Urgent => t_string!(i18n, field.severity_urgent),
+    }
+}
+
+pub fn weekly_status_label(i18n: I18n, s: WeeklyStatus) -> &'static str {
+    match s {
+        WeeklyStatus::Pending => t_string!(i18n, field.week_pending),
+        WeeklyStatus::OnTime => t_string!(i18n, field.week_on_time),
+        WeeklyStatus::Late => t_string!(i18n, field.week_late),
+        WeeklyStatus::Zero => t_string!(i18n, field.week_zero),
+        WeeklyStatus::Missing => t_string!(i18n, field.week_missing),
+    }
+}
+
+/// What the township did with a report, as the officer reads it.
+pub fn answer_text(i18n: I18n, change: &Change) -> String {
+    let step = match change.step {
+        Some(InboxStep::Acknowledge) => t_string!(i18n, field.answer_acknowledged),
+        Some(InboxStep::RequestInfo) => t_string!(i18n, field.answer_more_info),
+        Some(InboxStep::Close) => t_string!(i18n, field.answer_closed),
+        Some(InboxStep::Supplement) => t_string!(i18n, field.answer_supplement),
+        None => t_string!(i18n, field.answer_weekly),
+    };
+    match change.note.as_deref() {
+        Some(note) if !note.is_empty() => format!("{step}：{note}"),
+        _ => step.to_owned(),
+    }
+}
 
 /// The village officers' desk on the phone.
 #[component]
 pub fn FieldHome() -> impl IntoView {
     let i18n = use_i18n();
     let structure = Resource::new(|| (), |_| get_org_structure());
+    let outbox = use_outbox();
+    let unsent = move || outbox.map_or(0, |o| o.unsent());
     view! {
         <Title text=move || t_string!(i18n, field.title) />
         <h1>{t!(i18n, field.title)}</h1>
         <p>{t!(i18n, field.intro)}</p>
+        <Suspense fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                // Petition agents have no village to report for: their desk is the intake form.
+                field_setup().await.ok().flatten().map(|s| {
+                    let this_week = s.weekly.iter().filter(|w| w.week == domain::field::Week::of(s.server_time)).cloned().collect::<Vec<_>>();
+                    view! {
+                        <nav class="field-actions" aria-label=move || t_string!(i18n, field.actions)>
+                            <a class="action-tile" href="/field/report">{t!(i18n, field.new_report)}</a>
+                            <a class="action-tile" href="/field/weekly">{t!(i18n, field.weekly_report)}</a>
+                            <a class="action-tile" href="/field/outbox">
+                                {t!(i18n, field.outbox)}
+                                <span class="count" data-testid="home-unsent">{move || unsent().to_string()}</span>
+                            </a>
+                        </nav>
+                        <h2>{t!(i18n, field.this_week)}</h2>
+                        <ul class="plain-list" role="list">
+                            {this_week.into_iter().map(|w| {
+                                let status = w.status;
+                                view! {
+                                    <li class=format!("week-status week-{}", status.as_str())>
+                                        <strong>{w.village_name}</strong>" "
+                                        {move || weekly_status_label(i18n, status)}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }
+                })
+            })}
+        </Suspense>
         <h2>{t!(i18n, field.directory_title)}</h2>
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {

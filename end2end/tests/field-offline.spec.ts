@@ -1,0 +1,202 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type BrowserContext, chromium, expect, type Page, test } from "@playwright/test";
+import { controlledByServiceWorker, hydrated, loginAs, watchConsole } from "./helpers";
+
+// An officer's week of work on a phone with no signal: reports (one with a photo) and a
+// zero report are kept on the phone through a reload and a browser restart, then reach
+// the township by themselves once the signal returns, exactly once.
+
+const icon = path.resolve(__dirname, "..", "..", "public", "icons", "icon-192.png");
+
+/** A phone: a browser profile on disk, so closing and reopening keeps its storage. */
+async function openPhone(dir: string, use: Record<string, unknown>): Promise<BrowserContext> {
+  const launch = (use.launchOptions ?? {}) as { executablePath?: string; args?: string[] };
+  return chromium.launchPersistentContext(dir, {
+    executablePath: launch.executablePath,
+    args: launch.args,
+    baseURL: use.baseURL as string,
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 2,
+    hasTouch: true,
+    locale: "en-US",
+    serviceWorkers: "allow",
+  });
+}
+
+async function fieldPagesKept(page: Page): Promise<boolean> {
+  return page.evaluate(async () => {
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      const all = await Promise.all(
+        ["/field", "/field/report", "/field/weekly", "/field/outbox"].map((u) => cache.match(u)),
+      );
+      if (all.every(Boolean)) return true;
+    }
+    return false;
+  });
+}
+
+async function fileReport(
+  page: Page,
+  r: { kind: string; severity?: string; place: string; parties: string; description: string; photo?: boolean },
+): Promise<void> {
+  await page.locator("#kind").selectOption(r.kind);
+  if (r.severity) await page.getByLabel(r.severity, { exact: true }).check();
+  await page.locator("#place").fill(r.place);
+  await page.locator("#parties").fill(r.parties);
+  await page.locator("#description").fill(r.description);
+  if (r.photo) {
+    await page.locator("#photos").setInputFiles(icon);
+    await expect(page.getByTestId("photo-list").locator("li")).toHaveCount(1);
+  }
+  await page.getByRole("button", { name: "保存并发送" }).click();
+  await expect(page.getByTestId("saved")).toBeVisible();
+  // The form is empty again for the next one.
+  await expect(page.locator("#place")).toHaveValue("");
+}
+
+test("a week of field work without signal reaches the township exactly once", async ({}, testInfo) => {
+  test.setTimeout(180_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "minqing-phone-"));
+  const use = testInfo.project.use as Record<string, unknown>;
+  let phone = await openPhone(dir, use);
+  let page = phone.pages()[0] ?? (await phone.newPage());
+  const problems = watchConsole(page);
+
+  // With signal: the officer logs in once; the phone keeps the field pages.
+  await page.goto("/");
+  await controlledByServiceWorker(page);
+  await loginAs(page, "officer");
+  await hydrated(page);
+  await expect.poll(() => fieldPagesKept(page), { timeout: 20_000 }).toBe(true);
+
+  // No signal from here on.
+  await phone.setOffline(true);
+  await page.goto("/field/report");
+  await hydrated(page);
+  await fileReport(page, {
+    kind: "land",
+    place: "东湖村三组",
+    parties: "张某、李某",
+    description: "两户因宅基地边界发生争执，已初步劝解。",
+  });
+  await fileReport(page, {
+    kind: "safety",
+    severity: "较大",
+    place: "东湖村村口桥",
+    parties: "过往村民",
+    description: "桥面护栏松动，存在坠落隐患。",
+    photo: true,
+  });
+  await fileReport(page, {
+    kind: "wages_owed",
+    severity: "紧急",
+    place: "村东工地",
+    parties: "务工人员约二十人",
+    description: "工地拖欠工资，工人聚集讨薪。",
+  });
+  await expect(page.getByTestId("outbox-badge")).toHaveText("3");
+
+  // Last week had nothing: a zero report for it.
+  await page.getByRole("link", { name: /周报/ }).first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("每周排查报告");
+  await page.locator("#week").selectOption({ index: 1 });
+  await expect(page.getByTestId("no-items")).toBeVisible();
+  await page.getByTestId("zero-report").click();
+  await expect(page.getByTestId("saved")).toBeVisible();
+  await expect(page.getByTestId("outbox-badge")).toHaveText("4");
+
+  // What is queued is sealed at rest: the officer's words are not readable in IndexedDB.
+  const plainInStorage = await page.evaluate(
+    () =>
+      new Promise<boolean>((resolve, reject) => {
+        const open = indexedDB.open("minqing");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction("outbox").objectStore("outbox").getAll();
+          all.onsuccess = () => {
+            const text = all.result.map((v) => new TextDecoder().decode(v.ct)).join("");
+            resolve(all.result.length !== 4 || text.includes("宅基地") || text.includes("东湖村"));
+          };
+        };
+      }),
+  );
+  expect(plainInStorage).toBe(false);
+
+  // A reload with no signal: everything is still queued.
+  await page.goto("/field/outbox");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("waiting").locator("li")).toHaveCount(4);
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-phase", "offline");
+
+  // The phone is switched off and on again, still without signal.
+  await phone.close();
+  phone = await openPhone(dir, use);
+  await phone.setOffline(true);
+  page = phone.pages()[0] ?? (await phone.newPage());
+  problems.push(...watchConsole(page));
+  await page.goto("/field/outbox");
+  await hydrated(page);
+  await expect(page.getByTestId("waiting").locator("li")).toHaveCount(4);
+  await expect(page.getByTestId("outbox-badge")).toHaveText("4");
+
+  // The signal returns: the queue goes by itself, and the badge clears.
+  await phone.setOffline(false);
+  await expect(page.getByTestId("outbox-badge")).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByTestId("sync-status")).toHaveText("全部记录已送达乡镇。");
+  await expect(page.getByTestId("sent").locator("li")).toHaveCount(4);
+  await expect(page.getByTestId("outbox-empty")).toBeVisible();
+
+  await phone.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  expect(problems.filter((p) => !p.includes("Failed to load resource") && !p.includes("ERR_INTERNET_DISCONNECTED"))).toEqual([]);
+});
+
+test("a report the server sends back shows why, and is fixed and sent again", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/");
+  await controlledByServiceWorker(page);
+  await loginAs(page, "officer");
+  await expect.poll(() => fieldPagesKept(page), { timeout: 20_000 }).toBe(true);
+
+  // A phone whose clock runs two days fast: the report's time is in the server's future.
+  const fast = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+  await page.clock.setFixedTime(fast);
+  await context.setOffline(true);
+  await page.goto("/field/report");
+  await hydrated(page);
+  await fileReport(page, {
+    kind: "neighbours",
+    place: "西岭村五组",
+    parties: "王某、赵某",
+    description: "邻里因排水沟堵塞发生口角。",
+  });
+
+  // Back in signal: the server refuses it with a reason; it stays on the phone.
+  await context.setOffline(false);
+  await page.goto("/field/outbox");
+  await hydrated(page);
+  const item = page.getByTestId("attention").locator("li");
+  await expect(item).toHaveCount(1, { timeout: 30_000 });
+  await expect(item.getByTestId("reason")).toContainText("发现时间");
+  await expect(page.getByTestId("outbox-badge")).toHaveText("1");
+
+  // The clock is right again; the officer corrects the time and sends it again.
+  await page.clock.setFixedTime(new Date());
+  await item.getByRole("link", { name: "修改" }).click();
+  await expect(page.locator("#place")).toHaveValue("西岭村五组");
+  const now = new Date(Date.now() - 3600 * 1000);
+  const local = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  await page.locator("#found_at").fill(local);
+  await page.getByRole("button", { name: "保存修改并重新发送" }).click();
+  await expect(page).toHaveURL(/\/field\/outbox$/);
+  await expect(page.getByTestId("outbox-badge")).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByTestId("attention").locator("li")).toHaveCount(0);
+  await expect(page.getByTestId("sent").locator("li").first()).toBeVisible();
+  await context.close();
+});
