@@ -125,29 +125,14 @@ fn area(area: Area) -> impl IntoView {
 /// The field area: its pages share the phone's outbox, and the kinds and villages its
 /// forms offer (fetched once a full page load, and kept on the phone for offline use).
 fn field_area() -> impl IntoView {
-    let me = crate::components::auth::use_auth().me;
-    let allowed = move || {
-        me.with(|u| {
-            u.as_ref()
-                .is_some_and(|u| crate::components::auth::may_enter(Area::Field, u))
-        })
-    };
-    // Someone who may not enter gets the login page or the 403 page, not a refused call.
-    let setup = Resource::new(allowed, |allowed| async move {
-        if allowed {
-            crate::api::get_field_setup().await
-        } else {
-            Ok(None)
-        }
-    });
-    // The outbox and its sync are for those who report from a village or grid; a petition
-    // agent also works here but files no field reports.
-    let reports = me.with_untracked(|u| {
-        u.as_ref().is_some_and(|u| {
-            u.has_role(domain::auth::Role::InfoOfficer) || u.has_role(domain::auth::Role::GridWorker)
-        })
-    });
+    // The setup and the outbox are for those who report from a village or grid. A petition
+    // agent also works here but files no field reports; someone who may not enter gets the
+    // login or 403 page, not a refused call.
+    let reports = crate::components::auth::use_auth()
+        .me
+        .with_untracked(|u| u.as_ref().is_some_and(|u| u.files_field_reports()));
     if reports {
+        let setup = Resource::new(|| (), |_| crate::api::get_field_setup());
         provide_context(crate::pages::field::SetupResource(setup));
         crate::outbox::provide_outbox(setup);
     }

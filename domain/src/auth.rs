@@ -289,6 +289,11 @@ impl CurrentUser {
         self.roles().any(|r| r == role)
     }
 
+    /// Files field reports (disputes, hazards, the weekly report) for a village or grid.
+    pub fn files_field_reports(&self) -> bool {
+        self.has_role(Role::InfoOfficer) || self.has_role(Role::GridWorker)
+    }
+
     pub fn has_office_role(&self) -> bool {
         self.roles().any(|r| !r.is_field())
     }

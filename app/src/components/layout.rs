@@ -199,10 +199,9 @@ fn AreaLinks(area: Area) -> impl IntoView {
         auth.me
             .with(|u| u.as_ref().is_some_and(|u| u.has_role(Role::Admin)))
     };
-    let reports = auth.me.with_untracked(|u| {
-        u.as_ref()
-            .is_some_and(|u| u.has_role(Role::InfoOfficer) || u.has_role(Role::GridWorker))
-    });
+    let reports = auth
+        .me
+        .with_untracked(|u| u.as_ref().is_some_and(|u| u.files_field_reports()));
     view! {
         {items
             .iter()

@@ -65,6 +65,16 @@ pub struct Reason {
     pub message: String,
 }
 
+impl Reason {
+    /// The server's reason as a field's problem, so the form can point at the field and
+    /// say it in the officer's words. `None` for reasons about the whole record.
+    pub fn field_error(&self) -> Option<domain::FieldError> {
+        let field = self.field.as_deref()?;
+        let problem = domain::Problem::ALL.into_iter().find(|p| p.code() == self.code)?;
+        Some(domain::FieldError::new(field, problem))
+    }
+}
+
 /// A record in the outbox: waiting to be sent, or sent back with a reason ("needs
 /// attention"), which never holds up the rest of the queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,22 +146,16 @@ pub struct Outbox {
     pub storage_low: RwSignal<bool>,
     /// The browser may clear this site's storage under pressure (persistence refused).
     pub not_persisted: RwSignal<bool>,
-    pub last_synced: RwSignal<Option<DateTime<Utc>>>,
     /// The records being sent right now.
     pub sending: RwSignal<Vec<String>>,
     /// A storage or encryption failure, shown until the next success.
-    pub problem: RwSignal<Option<String>>,
+    pub problem: RwSignal<Option<OutboxError>>,
 }
 
 impl Outbox {
     /// Records waiting or needing attention: the badge's number.
     pub fn unsent(&self) -> usize {
         self.entries.with(Vec::len)
-    }
-
-    pub fn needing_attention(&self) -> usize {
-        self.entries
-            .with(|e| e.iter().filter(|e| e.reason.is_some()).count())
     }
 
     /// Starts a sync now unless one is running (in this tab or another).
@@ -211,19 +215,6 @@ impl Outbox {
         }
     }
 
-    /// The photos of a queued record, to show them again when it is edited.
-    pub async fn photo_bytes(self, id: String) -> Result<Vec<u8>, OutboxError> {
-        #[cfg(feature = "hydrate")]
-        {
-            store::photo_bytes(&id).await
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = id;
-            Err(OutboxError::NoBrowser)
-        }
-    }
-
     /// Reads the outbox, the sent list and the answers again from the phone's storage.
     pub async fn reload(self) {
         #[cfg(feature = "hydrate")]
@@ -259,7 +250,6 @@ pub fn provide_outbox(setup: Resource<Result<Option<FieldSetup>, AppError>>) -> 
         loaded: RwSignal::new(false),
         storage_low: RwSignal::new(false),
         not_persisted: RwSignal::new(false),
-        last_synced: RwSignal::new(None),
         sending: RwSignal::new(Vec::new()),
         problem: RwSignal::new(None),
     };
@@ -381,16 +371,13 @@ pub async fn compress_photo(file: web_sys::File) -> Result<(PhotoMeta, Vec<u8>),
 
 /// Writes every unsent record (and the sent list) to a JSON file the officer can hand
 /// over when the phone cannot sync at all. Photos are included as base64.
-pub async fn export(self_: Outbox) -> Result<(), OutboxError> {
+pub async fn export() -> Result<(), OutboxError> {
     #[cfg(feature = "hydrate")]
     {
-        sync::export(self_).await
+        sync::export().await
     }
     #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = self_;
-        Err(OutboxError::NoBrowser)
-    }
+    Err(OutboxError::NoBrowser)
 }
 
 /// The phone's clock now. (chrono's own clock is not wired to the browser in this build.)

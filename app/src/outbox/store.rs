@@ -12,7 +12,9 @@ use std::cell::RefCell;
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::transaction::{
+    Transaction, TransactionDurability, TransactionMode, TransactionOptions,
+};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -60,6 +62,17 @@ async fn db() -> Result<Database, OutboxError> {
     Ok(db)
 }
 
+/// A read-write transaction over `stores`, flushed to disk before it reports success
+/// ("strict": the browser's default may acknowledge a write still in its cache). It rolls
+/// back unless committed.
+fn writing<'a>(db: &'a Database, stores: &[&str]) -> Result<Transaction<'a>, OutboxError> {
+    db.transaction(stores)
+        .with_mode(TransactionMode::Readwrite)
+        .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
+        .build()
+        .map_err(storage_error)
+}
+
 fn field(value: &JsValue, name: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
@@ -97,11 +110,7 @@ async fn key() -> Result<CryptoKey, OutboxError> {
         Some(k) => k,
         None => {
             let fresh = seal::new_key().await?;
-            let tx = db
-                .transaction(META)
-                .with_mode(TransactionMode::Readwrite)
-                .build()
-                .map_err(storage_error)?;
+            let tx = writing(&db, &[META])?;
             let store = tx.object_store(META).map_err(storage_error)?;
             let added = store.add(JsValue::from(fresh.clone())).with_key("key").await;
             match added {
@@ -157,11 +166,7 @@ async fn get(store_name: &str, key: &str) -> Result<Option<JsValue>, OutboxError
 
 async fn put(store_name: &str, key: &str, value: JsValue) -> Result<(), OutboxError> {
     let db = db().await?;
-    let tx = db
-        .transaction(store_name)
-        .with_mode(TransactionMode::Readwrite)
-        .build()
-        .map_err(storage_error)?;
+    let tx = writing(&db, &[store_name])?;
     let store = tx.object_store(store_name).map_err(storage_error)?;
     store.put(value).with_key(key).await.map_err(storage_error)?;
     tx.commit().await.map_err(storage_error)
@@ -181,11 +186,7 @@ pub async fn get_sealed<T: for<'de> Deserialize<'de>>(name: &str) -> Result<Opti
 
 pub async fn delete_sealed(name: &str) -> Result<(), OutboxError> {
     let db = db().await?;
-    let tx = db
-        .transaction(SEALED)
-        .with_mode(TransactionMode::Readwrite)
-        .build()
-        .map_err(storage_error)?;
+    let tx = writing(&db, &[SEALED])?;
     let store = tx.object_store(SEALED).map_err(storage_error)?;
     store.delete(name).await.map_err(storage_error)?;
     tx.commit().await.map_err(storage_error)
@@ -265,11 +266,7 @@ pub async fn delete_record(id: &str) -> Result<(), OutboxError> {
         .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
         .unwrap_or_default();
     let db = db().await?;
-    let tx = db
-        .transaction([OUTBOX, PHOTOS])
-        .with_mode(TransactionMode::Readwrite)
-        .build()
-        .map_err(storage_error)?;
+    let tx = writing(&db, &[OUTBOX, PHOTOS])?;
     let outbox = tx.object_store(OUTBOX).map_err(storage_error)?;
     let photos = tx.object_store(PHOTOS).map_err(storage_error)?;
     outbox.delete(id).await.map_err(storage_error)?;
@@ -298,11 +295,7 @@ pub async fn device_id() -> Result<String, OutboxError> {
     }
     let fresh = super::new_id()?;
     let db = db().await?;
-    let tx = db
-        .transaction(META)
-        .with_mode(TransactionMode::Readwrite)
-        .build()
-        .map_err(storage_error)?;
+    let tx = writing(&db, &[META])?;
     let store = tx.object_store(META).map_err(storage_error)?;
     if store.add(fresh.as_str()).with_key("device").await.is_ok() {
         tx.commit().await.map_err(storage_error)?;
@@ -332,11 +325,7 @@ pub async fn set_cursor(cursor: i64) -> Result<(), OutboxError> {
 /// open tab to let go of it.
 pub async fn wipe() -> Result<(), OutboxError> {
     let db = db().await?;
-    let tx = db
-        .transaction([OUTBOX, PHOTOS, SEALED, META])
-        .with_mode(TransactionMode::Readwrite)
-        .build()
-        .map_err(storage_error)?;
+    let tx = writing(&db, &[OUTBOX, PHOTOS, SEALED, META])?;
     for name in [OUTBOX, PHOTOS, SEALED, META] {
         tx.object_store(name)
             .map_err(storage_error)?

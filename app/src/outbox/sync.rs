@@ -72,10 +72,8 @@ pub fn run(outbox: Outbox, setup: Resource<Result<Option<FieldSetup>, AppError>>
             });
         }
     });
-    Effect::new(move |started: Option<()>| {
-        if started.is_some() {
-            return;
-        }
+    // Effects run only in the browser, once here (nothing is tracked).
+    Effect::new(move |_| {
         leptos::task::spawn_local(async move {
             reload(outbox).await;
             if outbox.setup.get_untracked().is_none()
@@ -109,7 +107,7 @@ pub async fn reload(outbox: Outbox) {
             outbox.entries.set(entries);
             outbox.problem.set(None);
         }
-        Err(e) => outbox.problem.set(Some(e.to_string())),
+        Err(e) => outbox.problem.set(Some(e)),
     }
     if let Ok(Some(sent)) = store::get_sealed::<Vec<Sent>>("sent").await {
         outbox.sent.set(sent);
@@ -165,7 +163,6 @@ pub fn start(outbox: Outbox) {
                 Ok(()) => {
                     FAILURES.set(0);
                     outbox.phase.set(Phase::Idle);
-                    outbox.last_synced.set(Some(super::now()));
                 }
                 Err(stop) => {
                     outbox.phase.set(match stop {
@@ -173,7 +170,7 @@ pub fn start(outbox: Outbox) {
                         Stop::Expired => Phase::Expired,
                         Stop::Failed => Phase::Failed,
                         Stop::Local(ref e) => {
-                            outbox.problem.set(Some(e.to_string()));
+                            outbox.problem.set(Some(e.clone()));
                             Phase::Failed
                         }
                     });
@@ -525,7 +522,7 @@ async fn pull(outbox: Outbox) -> Result<(), Stop> {
 }
 
 /// Writes everything unsent to a JSON file for the officer to hand over by other means.
-pub async fn export(outbox: Outbox) -> Result<(), OutboxError> {
+pub async fn export() -> Result<(), OutboxError> {
     let entries = store::all_records().await?;
     let mut records = Vec::with_capacity(entries.len());
     for e in &entries {
@@ -570,6 +567,5 @@ pub async fn export(outbox: Outbox) -> Result<(), OutboxError> {
     ));
     a.click();
     let _ = web_sys::Url::revoke_object_url(&url);
-    let _ = outbox;
     Ok(())
 }

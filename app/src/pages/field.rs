@@ -8,7 +8,7 @@ use crate::api::get_org_structure;
 use crate::components::status::{ErrorMessage, Loading};
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::outbox::use_outbox;
+use crate::outbox::{OutboxError, use_outbox};
 
 /// The field area's kinds and villages, fetched with the page (see `field_area`). `None`
 /// for a field role that files no reports (a petition agent).
@@ -33,6 +33,26 @@ pub async fn field_setup() -> Result<Option<FieldSetup>, AppError> {
 }
 
 type I18n = I18nContext<Locale>;
+
+/// A field form's page body: the form once the kinds and villages are known, or why
+/// there is none. The form itself needs the browser (it queues on the phone).
+pub fn with_setup<V: IntoView + 'static>(form: fn(FieldSetup) -> V) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <noscript>
+            <p class="notice">{t!(i18n, field.needs_script)}</p>
+        </noscript>
+        <Suspense fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match field_setup().await {
+                    Ok(Some(setup)) => form(setup).into_any(),
+                    Ok(None) => view! { <p>{t!(i18n, field.no_village)}</p> }.into_any(),
+                    Err(error) => view! { <ErrorMessage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
 
 /// A kind's name in the reader's language; its code if the list no longer has it.
 pub fn kind_name(i18n: I18n, kinds: &[ReportKind], code: &str) -> String {
@@ -68,6 +88,18 @@ pub fn weekly_status_label(i18n: I18n, s: WeeklyStatus) -> &'static str {
     }
 }
 
+/// Why the phone could not keep or read something, in the officer's words.
+pub fn outbox_error_text(i18n: I18n, e: &OutboxError) -> String {
+    match e {
+        OutboxError::Full => t_string!(i18n, outbox.error_full).to_owned(),
+        OutboxError::Photo(_) => t_string!(i18n, outbox.error_photo).to_owned(),
+        OutboxError::NoBrowser => t_string!(i18n, field.needs_script).to_owned(),
+        OutboxError::Storage(detail) | OutboxError::Crypto(detail) => {
+            td_string!(i18n.get_locale(), outbox.error_storage, detail = detail)
+        }
+    }
+}
+
 /// What the township did with a report, as the officer reads it.
 pub fn answer_text(i18n: I18n, change: &Change) -> String {
     let step = match change.step {
@@ -78,7 +110,12 @@ pub fn answer_text(i18n: I18n, change: &Change) -> String {
         None => t_string!(i18n, field.answer_weekly),
     };
     match change.note.as_deref() {
-        Some(note) if !note.is_empty() => format!("{step}：{note}"),
+        Some(note) if !note.is_empty() => td_string!(
+            i18n.get_locale(),
+            field.answer_with_note,
+            step = step,
+            note = note
+        ),
         _ => step.to_owned(),
     }
 }

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 
 use crate::i18n::*;
 use crate::outbox::{self, Entry, Outbox, Phase, use_outbox};
-use crate::pages::field::{answer_text, kind_name, severity_label};
+use crate::pages::field::{answer_text, kind_name, outbox_error_text, severity_label};
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
@@ -22,7 +22,7 @@ pub fn OutboxPage() -> impl IntoView {
     let export = move |_| {
         exporting.set(true);
         leptos::task::spawn_local(async move {
-            export_failed.set(outbox::export(outbox).await.err().map(|e| e.to_string()));
+            export_failed.set(outbox::export().await.err().map(|e| outbox_error_text(i18n, &e)));
             exporting.set(false);
         });
     };
@@ -62,7 +62,7 @@ pub fn OutboxPage() -> impl IntoView {
         {move || export_failed.get().map(|e| view! { <p class="error-message" role="alert">{e}</p> })}
         {move || outbox.storage_low.get().then(|| view! { <p class="notice" role="alert">{t!(i18n, outbox.storage_low)}</p> })}
         {move || outbox.not_persisted.get().then(|| view! { <p class="hint">{t!(i18n, outbox.not_persisted)}</p> })}
-        {move || outbox.problem.get().map(|p| view! { <p class="error-message" role="alert">{t!(i18n, outbox.storage_problem)}" "{p}</p> })}
+        {move || outbox.problem.get().map(|e| view! { <p class="error-message" role="alert">{outbox_error_text(i18n, &e)}</p> })}
 
         <section aria-labelledby="attention-title">
             <h2 id="attention-title">{t!(i18n, outbox.attention)}</h2>
@@ -240,15 +240,9 @@ fn AttentionItem(outbox: Outbox, entry: Entry) -> impl IntoView {
         message: String::new(),
     });
     // A field's problem is named as the form labels it; otherwise the server's words.
-    let field_problem = reason.field.as_deref().and_then(|f| {
-        domain::Problem::ALL
-            .into_iter()
-            .find(|p| p.code() == reason.code)
-            .map(|p| domain::FieldError::new(f, p))
-    });
     let message = if reason.code == "conflict" {
         t_string!(i18n, outbox.conflict).to_owned()
-    } else if let Some(e) = field_problem {
+    } else if let Some(e) = reason.field_error() {
         crate::components::status::field_error_text(i18n, &e)
     } else if reason.message.is_empty() {
         reason.code.clone()

@@ -14,10 +14,10 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::components::auth::use_auth;
-use crate::components::status::{ErrorMessage, Loading, field_error_text};
+use crate::components::status::field_error_text;
 use crate::i18n::*;
 use crate::outbox::{self, PhotoMeta, Queued, use_outbox};
-use crate::pages::field::{field_setup, severity_label};
+use crate::pages::field::{outbox_error_text, severity_label, with_setup};
 
 /// What is kept of a report being typed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -34,18 +34,7 @@ pub fn ReportPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, field.report_title) />
         <h1>{t!(i18n, field.report_title)}</h1>
-        <noscript>
-            <p class="notice">{t!(i18n, field.needs_script)}</p>
-        </noscript>
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match field_setup().await {
-                    Ok(Some(setup)) => view! { <ReportForm setup /> }.into_any(),
-                    Ok(None) => view! { <p>{t!(i18n, field.no_village)}</p> }.into_any(),
-                    Err(error) => view! { <ErrorMessage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {with_setup(|setup| view! { <ReportForm setup /> })}
     }
 }
 
@@ -138,16 +127,7 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
                 fill(&form, local, entry.queued.photos.clone());
                 let conflict = entry.reason.as_ref().is_some_and(|r| r.code == "conflict");
                 editing.set(Some((entry.queued.id().to_owned(), conflict)));
-                if let Some(reason) = entry.reason {
-                    errors.set(
-                        reason
-                            .field
-                            .map(|f| reason_error(&f, &reason.code))
-                            .into_iter()
-                            .flatten()
-                            .collect(),
-                    );
-                }
+                errors.set(entry.reason.and_then(|r| r.field_error()).into_iter().collect());
             }
             restored.set(true);
             return;
@@ -168,23 +148,31 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
     // Every change is kept as a draft (not while fixing a sent-back report: that one is
     // still safe in the outbox).
     Effect::new(move |_| {
-        let draft = Draft {
-            form: ReportForm {
-                kind: kind.get(),
-                severity: severity.get(),
-                place: place.get(),
-                parties: parties.get(),
-                description: description.get(),
-                action_taken: action_taken.get(),
-                needs_township: needs_township.get(),
-                ..form_now()
-            },
-            found_local: found_local.get(),
-            photos: photos.get(),
-        };
-        let _ = (village.get(), person_count.get(), gps.get());
+        for tracked in [
+            kind,
+            severity,
+            village,
+            place,
+            found_local,
+            parties,
+            person_count,
+            description,
+            action_taken,
+        ] {
+            tracked.track();
+        }
+        needs_township.track();
+        gps.track();
+        photos.track();
         if restored.get_untracked() && editing.get_untracked().is_none() {
-            outbox::save_draft("report", draft);
+            outbox::save_draft(
+                "report",
+                Draft {
+                    form: form_now(),
+                    found_local: found_local.get_untracked(),
+                    photos: photos.get_untracked(),
+                },
+            );
         }
     });
 
@@ -213,7 +201,7 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
                 match outbox::compress_photo(file).await {
                     Ok((meta, bytes)) => {
                         if let Err(e) = outbox::keep_photo(&meta, &bytes).await {
-                            failure.set(Some(e.to_string()));
+                            failure.set(Some(outbox_error_text(i18n, &e)));
                             continue;
                         }
                         if let Some(url) = outbox::preview_url(&bytes) {
@@ -221,7 +209,7 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
                         }
                         photos.update(|p| p.push(meta));
                     }
-                    Err(e) => failure.set(Some(e.to_string())),
+                    Err(e) => failure.set(Some(outbox_error_text(i18n, &e))),
                 }
             }
             photo_busy.set(false);
@@ -286,7 +274,7 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
                         navigate("/field/outbox", Default::default());
                     }
                 }
-                Err(e) => failure.set(Some(e.to_string())),
+                Err(e) => failure.set(Some(outbox_error_text(i18n, &e))),
             }
         });
     };
@@ -453,10 +441,4 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
             {move || failure.get().map(|text| view! { <p class="error-message" role="alert">{t!(i18n, field.not_saved)}" "{text}</p> })}
         </form>
     }
-}
-
-/// A field-level error for a server reason, so the fixed form points at the field.
-fn reason_error(field: &str, code: &str) -> Option<FieldError> {
-    let problem = domain::Problem::ALL.into_iter().find(|p| p.code() == code)?;
-    Some(FieldError::new(field, problem))
 }

@@ -10,10 +10,10 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::components::auth::use_auth;
-use crate::components::status::{ErrorMessage, Loading, field_error_text};
+use crate::components::status::field_error_text;
 use crate::i18n::*;
 use crate::outbox::{self, Queued, use_outbox};
-use crate::pages::field::{field_setup, kind_name, severity_label, weekly_status_label};
+use crate::pages::field::{kind_name, outbox_error_text, severity_label, weekly_status_label, with_setup};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Draft {
@@ -29,18 +29,7 @@ pub fn WeeklyPage() -> impl IntoView {
         <Title text=move || t_string!(i18n, field.weekly_title) />
         <h1>{t!(i18n, field.weekly_title)}</h1>
         <p>{t!(i18n, field.weekly_intro)}</p>
-        <noscript>
-            <p class="notice">{t!(i18n, field.needs_script)}</p>
-        </noscript>
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match field_setup().await {
-                    Ok(Some(setup)) => view! { <WeeklyForm setup /> }.into_any(),
-                    Ok(None) => view! { <p>{t!(i18n, field.no_village)}</p> }.into_any(),
-                    Err(error) => view! { <ErrorMessage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {with_setup(|setup| view! { <WeeklyForm setup /> })}
     }
 }
 
@@ -205,7 +194,7 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
                     note.set(String::new());
                     saved.set(Some(zero));
                 }
-                Err(e) => failure.set(Some(e.to_string())),
+                Err(e) => failure.set(Some(outbox_error_text(i18n, &e))),
             }
         });
     };
