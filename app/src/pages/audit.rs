@@ -66,6 +66,8 @@ pub fn action_label(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> Str
         AuditAction::FieldReportStep => t_string!(i18n, audit_action.field_report_step),
         AuditAction::UploadPhoto => t_string!(i18n, audit_action.upload_photo),
         AuditAction::EditReportKinds => t_string!(i18n, audit_action.edit_report_kinds),
+        AuditAction::ReadFieldReport => t_string!(i18n, audit_action.read_field_report),
+        AuditAction::ReadFieldPhoto => t_string!(i18n, audit_action.read_field_photo),
     }
     .to_owned()
 }
