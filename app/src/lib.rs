@@ -26,7 +26,7 @@ use crate::components::layout::{Area, AreaFrame};
 use crate::i18n::*;
 use crate::pages::{
     account, audit, case, field, guide, home, intake, login, not_found::NotFound, office, office_info,
-    offline, petition, print, registry, roster, track, users,
+    offline, petition, print, registry, report, reports, roster, track, users, weekly,
 };
 
 /// The HTML document around the app; rendered only on the server.
@@ -94,6 +94,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("petitions") view=registry::RegistryPage ssr=SsrMode::Async />
                         <Route path=path!("petitions/:id") view=case::CasePage ssr=SsrMode::Async />
                         <Route path=path!("petitions/:id/print/:doc") view=print::PrintPage ssr=SsrMode::Async />
+                        <Route path=path!("reports") view=reports::ReportsPage ssr=SsrMode::Async />
+                        <Route path=path!("reports/:id") view=report::ReportPage ssr=SsrMode::Async />
+                        <Route path=path!("weekly") view=weekly::WeeklyPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
                 </WithAuth>

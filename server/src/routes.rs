@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/office/petitions.csv", get(forms::registry_export))
         .route("/office/petitions.xlsx", get(forms::registry_export))
         .route("/office/attachments/{id}", get(forms::attachment))
+        .route("/office/reports/{id}/photos/{position}", get(forms::field_photo))
         .route("/track/evaluate", post(forms::post_track))
         .leptos_routes_with_context(&state, routes, provide_db.clone(), shell)
         // The plain form posts of the petition pages (their GETs are the app's routes).

@@ -5,12 +5,13 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_location;
 
+use crate::api::field_urgent_waiting;
 use crate::components::auth::{UserMenu, use_auth};
 use crate::components::connection::ConnectionStatus;
 use crate::components::language::LanguageSwitch;
 use crate::components::status::ErrorPanel;
 use crate::i18n::*;
-use domain::auth::Role;
+use domain::auth::{CurrentUser, Role};
 
 /// The three areas of the app, each with its own navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +86,8 @@ enum NavItem {
     FieldIntake,
     Registry,
     Intake,
+    Reports,
+    Weekly,
     OfficeHome,
     Users,
     Roster,
@@ -104,6 +107,8 @@ impl NavItem {
             NavItem::FieldIntake => "/field/intake",
             NavItem::Registry => "/office/petitions",
             NavItem::Intake => "/office/intake",
+            NavItem::Reports => "/office/reports",
+            NavItem::Weekly => "/office/weekly",
             NavItem::OfficeHome => "/office",
             NavItem::Users => "/office/users",
             NavItem::Roster => "/office/roster",
@@ -123,6 +128,8 @@ impl NavItem {
             NavItem::FieldIntake => t_string!(i18n, nav.petition),
             NavItem::Registry => t_string!(i18n, nav.registry),
             NavItem::Intake => t_string!(i18n, nav.intake),
+            NavItem::Reports => t_string!(i18n, inbox.nav),
+            NavItem::Weekly => t_string!(i18n, weekly.nav),
             NavItem::OfficeHome => t_string!(i18n, nav.office_home),
             NavItem::Users => t_string!(i18n, nav.users),
             NavItem::Roster => t_string!(i18n, nav.roster),
@@ -132,12 +139,16 @@ impl NavItem {
         }
     }
 
-    /// Admin pages are listed only for admins (the server refuses everyone else anyway).
-    fn admin_only(self) -> bool {
-        matches!(
-            self,
-            NavItem::Users | NavItem::Roster | NavItem::Audit | NavItem::OfficeInfo
-        )
+    /// Pages are listed only for the roles that use them (the server refuses everyone
+    /// else anyway): admin pages for admins, the field reports for the petition office.
+    fn shown_to(self, user: Option<&CurrentUser>) -> bool {
+        let has = |role| user.is_some_and(|u| u.has_role(role));
+        match self {
+            NavItem::Users | NavItem::Roster | NavItem::Audit | NavItem::OfficeInfo => has(Role::Admin),
+            NavItem::Reports => has(Role::Clerk) || has(Role::CaseLeader),
+            NavItem::Weekly => has(Role::Clerk) || has(Role::CaseLeader) || has(Role::Admin),
+            _ => true,
+        }
     }
 }
 
@@ -152,6 +163,8 @@ fn AreaLinks(area: Area) -> impl IntoView {
             NavItem::OfficeHome,
             NavItem::Registry,
             NavItem::Intake,
+            NavItem::Reports,
+            NavItem::Weekly,
             NavItem::Users,
             NavItem::Roster,
             NavItem::Audit,
@@ -166,15 +179,36 @@ fn AreaLinks(area: Area) -> impl IntoView {
         view! {
             <a href=href aria-current=current>
                 {move || item.label(i18n)}
+                {(item == NavItem::Reports).then(|| view! { <UrgentBadge /> })}
             </a>
         }
     };
-    let is_admin = move || {
-        auth.me
-            .with(|u| u.as_ref().is_some_and(|u| u.has_role(Role::Admin)))
-    };
+    move || {
+        auth.me.with(|u| {
+            items
+                .iter()
+                .filter(|i| i.shown_to(u.as_ref()))
+                .map(|i| link(*i))
+                .collect_view()
+        })
+    }
+}
+
+/// How many urgent field reports wait for the township, next to the inbox's link.
+#[component]
+fn UrgentBadge() -> impl IntoView {
+    let i18n = use_i18n();
+    let waiting = Resource::new(|| (), |_| field_urgent_waiting());
     view! {
-        {items.iter().filter(|i| !i.admin_only()).map(|i| link(*i)).collect_view()}
-        {move || is_admin().then(|| items.iter().filter(|i| i.admin_only()).map(|i| link(*i)).collect_view())}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                waiting.await.ok().filter(|n| *n > 0).map(|n| {
+                    let label = move || td_string!(i18n.get_locale(), inbox.urgent_waiting, n = n);
+                    view! {
+                        " "<span class="badge urgent" id="urgent-waiting" title=label aria-label=label>{n}</span>
+                    }
+                })
+            })}
+        </Suspense>
     }
 }

@@ -7,4 +7,5 @@ pub mod language;
 pub mod layout;
 pub mod notice;
 pub mod petition_form;
+pub mod report_labels;
 pub mod status;

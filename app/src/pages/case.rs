@@ -7,7 +7,6 @@ use domain::petition::{DecisionOutcome, Step};
 use domain::registry::PetitionDetail;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::{CaseView, PetitionStep, RevealIdentity, petition_case};
 use crate::components::labels::{
@@ -18,14 +17,7 @@ use crate::i18n::*;
 
 #[component]
 pub fn CasePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params.with(|p| {
-            p.get("id")
-                .and_then(|id| id.parse::<i64>().ok())
-                .unwrap_or_default()
-        })
-    });
+    let id = super::id_param();
     let step = ServerAction::<PetitionStep>::new();
     let case = Resource::new(
         move || (id.get(), step.version().get()),
