@@ -18,16 +18,18 @@ pub mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::auth::{RequireArea, provide_auth};
 use crate::components::layout::{Area, AreaFrame};
+use crate::components::title::AppTitle;
 use crate::i18n::*;
 use crate::pages::{
     account, audit, case, field, field_outbox, field_report, field_weekly, guide, home, intake, login,
-    not_found::NotFound, office, office_info, offline, petition, print, registry, roster, track, users,
+    not_found::NotFound, office, office_info, offline, petition, print, registry, report, reports, roster,
+    track, users, weekly,
 };
 
 /// The HTML document around the app; rendered only on the server.
@@ -98,6 +100,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("petitions") view=registry::RegistryPage ssr=SsrMode::Async />
                         <Route path=path!("petitions/:id") view=case::CasePage ssr=SsrMode::Async />
                         <Route path=path!("petitions/:id/print/:doc") view=print::PrintPage ssr=SsrMode::Async />
+                        <Route path=path!("reports") view=reports::ReportsPage ssr=SsrMode::Async />
+                        <Route path=path!("reports/:id") view=report::ReportPage ssr=SsrMode::Async />
+                        <Route path=path!("weekly") view=weekly::WeeklyPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
                 </WithAuth>
@@ -148,20 +153,6 @@ fn guarded(area: Area) -> impl IntoView {
                 <Outlet />
             </RequireArea>
         </AreaFrame>
-    }
-}
-
-#[component]
-fn AppTitle() -> impl IntoView {
-    let i18n = use_i18n();
-    view! { <Title formatter=move |page: String| format_title(&page, t_string!(i18n, app_name)) /> }
-}
-
-fn format_title(page: &str, app: &str) -> String {
-    if page.is_empty() {
-        app.to_owned()
-    } else {
-        format!("{page} · {app}")
     }
 }
 

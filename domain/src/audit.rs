@@ -43,10 +43,14 @@ pub enum AuditAction {
     UploadPhoto,
     /// An admin changed the township's list of report kinds or the weekly deadline.
     EditReportKinds,
+    /// Someone in the office opened a field report (it names people and places).
+    ReadFieldReport,
+    /// Someone in the office looked at a field report's photo.
+    ReadFieldPhoto,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::Login,
         AuditAction::Logout,
         AuditAction::ChangePassword,
@@ -72,6 +76,8 @@ impl AuditAction {
         AuditAction::FieldReportStep,
         AuditAction::UploadPhoto,
         AuditAction::EditReportKinds,
+        AuditAction::ReadFieldReport,
+        AuditAction::ReadFieldPhoto,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +107,8 @@ impl AuditAction {
             AuditAction::FieldReportStep => "field_report_step",
             AuditAction::UploadPhoto => "upload_photo",
             AuditAction::EditReportKinds => "edit_report_kinds",
+            AuditAction::ReadFieldReport => "read_field_report",
+            AuditAction::ReadFieldPhoto => "read_field_photo",
         }
     }
 

@@ -696,8 +696,61 @@ pub struct InboxFilter {
     pub severity: Option<Severity>,
     pub state: Option<InboxState>,
     pub urgent_only: bool,
+    /// Everything not yet closed (the inbox page's default view).
+    pub open_only: bool,
     /// 1-based.
     pub page: u32,
+}
+
+impl InboxFilter {
+    /// The inbox page's view: what is still open unless another state (or `all`) is asked for.
+    pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut f = InboxFilter {
+            open_only: true,
+            page: 1,
+            ..InboxFilter::default()
+        };
+        for (key, value) in pairs {
+            let value = value.trim();
+            match key {
+                "village" => f.village_id = value.parse().ok(),
+                "severity" => f.severity = Severity::parse(value),
+                "state" => {
+                    (f.state, f.open_only) = match (value, InboxState::parse(value)) {
+                        ("all", _) => (None, false),
+                        (_, Some(s)) => (Some(s), false),
+                        // `open`, empty or unknown: the default view.
+                        (_, None) => (None, true),
+                    }
+                }
+                "urgent" => f.urgent_only = matches!(value, "1" | "true" | "on"),
+                "page" => f.page = value.parse().unwrap_or(1).max(1),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The query string pairs for this filter (without the page), for links.
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(v) = self.village_id {
+            q.push(("village", v.to_string()));
+        }
+        if let Some(s) = self.severity {
+            q.push(("severity", s.as_str().to_owned()));
+        }
+        let state = match (self.state, self.open_only) {
+            (Some(s), _) => s.as_str(),
+            (None, true) => "open",
+            (None, false) => "all",
+        };
+        q.push(("state", state.to_owned()));
+        if self.urgent_only {
+            q.push(("urgent", "1".to_owned()));
+        }
+        q
+    }
 }
 
 /// The inbox's page size.
@@ -719,12 +772,170 @@ pub struct FieldReportSummary {
     pub place: String,
     pub description: String,
     pub needs_township: bool,
+    /// Who is involved, and how many people.
+    pub parties: Option<String>,
+    pub person_count: Option<i64>,
     pub author: String,
     pub found_at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
     /// Photos the report names, and how many of them have fully arrived.
     pub photos_named: i64,
     pub photos_attached: i64,
+}
+
+/// One page of the township inbox, with the township's kinds to name each report's kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxPage {
+    pub rows: Vec<FieldReportSummary>,
+    /// Every report the filter matches, on all pages.
+    pub total: i64,
+    pub page: u32,
+    pub kinds: Vec<ReportKind>,
+}
+
+impl InboxPage {
+    pub fn pages(&self) -> i64 {
+        let size = i64::from(INBOX_PAGE);
+        ((self.total + size - 1) / size).max(1)
+    }
+
+    pub fn has_next(&self) -> bool {
+        i64::from(self.page) < self.pages()
+    }
+}
+
+/// A kind's name in the reader's language, from the township's list; a kind taken off
+/// the list since the report was filed shows its code.
+pub fn kind_name(kinds: &[ReportKind], code: &str, english: bool) -> String {
+    match kinds.iter().find(|k| k.code == code) {
+        Some(k) if english => k.name_en.clone(),
+        Some(k) => k.name_zh.clone(),
+        None => code.to_owned(),
+    }
+}
+
+/// A photo a report names: where it stands in the report (1–5), and whether its upload
+/// by the report's author is complete (only then can it be shown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPhoto {
+    pub position: i64,
+    pub photo_uuid: String,
+    pub complete: bool,
+}
+
+/// One line of a report's inbox timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxEvent {
+    pub at: DateTime<Utc>,
+    pub step: InboxStep,
+    pub from: InboxState,
+    pub to: InboxState,
+    /// Who took the step (a clerk, or the officer answering).
+    pub actor: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A whole report as the township reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldReportDetail {
+    pub summary: FieldReportSummary,
+    pub grid_name: Option<String>,
+    pub gps: Option<Gps>,
+    pub action_taken: Option<String>,
+    /// When the officer finished it on the phone (never later than its arrival).
+    pub created_at: DateTime<Utc>,
+    pub photos: Vec<ReportPhoto>,
+    pub history: Vec<InboxEvent>,
+}
+
+/// A report with the inbox steps the reader may take on it now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub detail: FieldReportDetail,
+    pub open_steps: Vec<InboxStep>,
+    pub kinds: Vec<ReportKind>,
+}
+
+/// One village's line in the weekly overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeeklyLine {
+    pub week: crate::sync::VillageWeek,
+    /// How many dispute and hazard reports the weekly report lists.
+    pub items: i64,
+    /// Who sent the weekly report.
+    pub reported_by: Option<String>,
+}
+
+/// How many villages stand where, for the top of the overview.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeeklyCounts {
+    pub on_time: usize,
+    pub late: usize,
+    pub zero: usize,
+    pub missing: usize,
+    pub pending: usize,
+}
+
+/// A week's reports across the township's villages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeeklyOverview {
+    pub week: Week,
+    pub deadline: WeeklyDeadline,
+    pub due_at: DateTime<Utc>,
+    pub lines: Vec<WeeklyLine>,
+}
+
+impl WeeklyOverview {
+    pub fn counts(&self) -> WeeklyCounts {
+        let mut c = WeeklyCounts::default();
+        for l in &self.lines {
+            let n = match l.week.status {
+                WeeklyStatus::OnTime => &mut c.on_time,
+                WeeklyStatus::Late => &mut c.late,
+                WeeklyStatus::Zero => &mut c.zero,
+                WeeklyStatus::Missing => &mut c.missing,
+                WeeklyStatus::Pending => &mut c.pending,
+            };
+            *n += 1;
+        }
+        c
+    }
+}
+
+/// The township's settings for field reports, as an admin edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldSettings {
+    pub township_id: i64,
+    pub deadline: WeeklyDeadline,
+    pub kinds: Vec<ReportKind>,
+    /// Whether the reader may change them (the services check again on saving).
+    pub may_edit: bool,
+}
+
+/// One row of the kinds form, as typed. A row left wholly blank is no kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KindRow {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub category: String,
+}
+
+/// The kinds of a submitted form, blank rows left out; [`check_kinds`] judges the rest.
+pub fn kinds_from_rows(rows: &[KindRow]) -> Result<Vec<ReportKind>, FieldError> {
+    rows.iter()
+        .filter(|r| !(r.code.trim().is_empty() && r.name_zh.trim().is_empty() && r.name_en.trim().is_empty()))
+        .map(|r| {
+            Ok(ReportKind {
+                code: r.code.clone(),
+                name_zh: r.name_zh.clone(),
+                name_en: r.name_en.clone(),
+                category: Category::parse(r.category.trim())
+                    .ok_or_else(|| FieldError::new("category", Problem::UnknownValue))?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -1277,6 +1488,67 @@ mod tests {
                 .problem,
             Problem::TooLong
         );
+    }
+
+    #[test]
+    fn the_inbox_filter_reads_and_writes_its_address() {
+        let f = InboxFilter::from_query([]);
+        assert!(f.open_only && f.state.is_none() && f.page == 1);
+        let f = InboxFilter::from_query([
+            ("village", "12"),
+            ("severity", "urgent"),
+            ("state", "closed"),
+            ("urgent", "1"),
+            ("page", "0"),
+        ]);
+        assert_eq!(
+            (
+                f.village_id,
+                f.severity,
+                f.state,
+                f.open_only,
+                f.urgent_only,
+                f.page
+            ),
+            (
+                Some(12),
+                Some(Severity::Urgent),
+                Some(InboxState::Closed),
+                false,
+                true,
+                1
+            )
+        );
+        let back = f.to_query();
+        let again = InboxFilter::from_query(back.iter().map(|(k, v)| (*k, v.as_str())));
+        assert_eq!(again, f);
+        let all = InboxFilter::from_query([("state", "all"), ("severity", "apocalyptic")]);
+        assert!(!all.open_only && all.state.is_none() && all.severity.is_none());
+        assert!(InboxFilter::from_query([("state", "bogus")]).open_only);
+    }
+
+    #[test]
+    fn kind_rows_skip_blank_lines_and_name_a_bad_category() {
+        let row = |code: &str, category: &str| KindRow {
+            code: code.into(),
+            name_zh: "土地".into(),
+            name_en: "Land".into(),
+            category: category.into(),
+        };
+        let blank = KindRow {
+            category: "dispute".into(),
+            ..KindRow::default()
+        };
+        let kinds = kinds_from_rows(&[row("land", "dispute"), blank, row("fire", "hazard")]).unwrap();
+        assert_eq!(kinds.len(), 2);
+        assert_eq!(kinds[1].category, Category::Hazard);
+        assert_eq!(
+            kinds_from_rows(&[row("land", "weather")]).unwrap_err().field,
+            "category"
+        );
+        assert_eq!(kind_name(&kinds, "fire", false), "土地");
+        assert_eq!(kind_name(&kinds, "fire", true), "Land");
+        assert_eq!(kind_name(&kinds, "gone", false), "gone");
     }
 
     #[test]

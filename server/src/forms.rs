@@ -3,7 +3,7 @@
 //! and the tracking page (`POST /track`, `POST /track/evaluate`). Each reads the post,
 //! calls one use case, and renders the same page again with the outcome in its context
 //! (`app::api::Posted`): the receipt, or the form as typed with every problem named.
-//! Also the attachment download and the registry's ledger export.
+//! Also the attachment download, a field report's photos and the registry's ledger export.
 
 use app::api::{LAST_VILLAGE_COOKIE, Posted, ReceiptView};
 use app::error::AppError;
@@ -289,6 +289,17 @@ pub async fn attachment(
 ) -> Result<Response, ServerError> {
     let caller = caller_from_parts(&parts);
     let (name, media, bytes) = services::petition::attachment(&state.db, &caller, id).await?;
+    let ascii = format!("attachment.{}", media.extension());
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        percent(&name)
+    );
+    let disposition = HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"));
+    Ok(private_file(media, bytes, disposition))
+}
+
+/// A stored file for the person who asked only: never kept in a cache on the way.
+fn private_file(media: domain::attachment::MediaType, bytes: Vec<u8>, disposition: HeaderValue) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.mime()));
@@ -296,15 +307,21 @@ pub async fn attachment(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    let ascii = format!("attachment.{}", media.extension());
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        percent(&name)
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
+    headers.insert(header::CONTENT_DISPOSITION, disposition);
+    response
+}
+
+/// `GET /office/reports/{id}/photos/{position}`: a field report's photo, for staff who
+/// may read the report (each look audited). Shown inline: it was checked to be the
+/// image type it claims when it arrived, and `nosniff` keeps the browser to that type.
+pub async fn field_photo(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path((id, position)): Path<(i64, i64)>,
+) -> Result<Response, ServerError> {
+    let caller = caller_from_parts(&parts);
+    let (media, bytes) = services::field::report_photo(&state.db, &caller, id, position).await?;
+    Ok(private_file(media, bytes, HeaderValue::from_static("inline")))
 }
 
 fn percent(s: &str) -> String {

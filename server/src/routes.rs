@@ -10,7 +10,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use serde::{Deserialize, Serialize};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -22,8 +22,17 @@ use crate::{api, forms, security};
 
 const REQUEST_ID: &str = "x-request-id";
 
+/// The app's routes, worked out once per process. Working them out renders the app
+/// with resource loading suppressed process-wide, so a page rendering meanwhile on
+/// another thread would wait for ever (leptos issue 4773): building a second router, as
+/// the tests do, must not do it again.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let db = state.db.clone();
     let provide_db = move || provide_context(db.clone());
     let options = state.leptos_options.clone();
@@ -54,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/office/petitions.csv", get(forms::registry_export))
         .route("/office/petitions.xlsx", get(forms::registry_export))
         .route("/office/attachments/{id}", get(forms::attachment))
+        .route("/office/reports/{id}/photos/{position}", get(forms::field_photo))
         .route("/track/evaluate", post(forms::post_track))
         .leptos_routes_with_context(&state, routes, provide_db.clone(), shell)
         // The plain form posts of the petition pages (their GETs are the app's routes).

@@ -145,3 +145,37 @@ async fn the_service_worker_is_served_fresh() {
         sw.body
     );
 }
+
+/// A real server renders many pages at once on several threads. Each must finish with
+/// its translated title: leptos_meta used to read the language for `<title>` outside
+/// the request's arena, which panicked and left the page hanging until the timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_rendered_side_by_side_all_finish_with_their_titles() {
+    let (_t, app) = sqlite_app().await;
+    let clerk = login(&app, "clerk").await;
+    let pages = [
+        ("/office", "信访办工作台 · 民情"),
+        ("/office/petitions", "信访登记簿 · 民情"),
+        ("/office/reports", "排查报告收件箱 · 民情"),
+        ("/login", "登录 · 民情"),
+        ("/", "<title>民情</title>"),
+    ];
+    let mut loads = tokio::task::JoinSet::new();
+    for worker in 0..6 {
+        let (app, clerk) = (app.clone(), clerk.clone());
+        loads.spawn(async move {
+            for i in 0..40 {
+                let (uri, title) = pages[(i + worker) % pages.len()];
+                let load = send(&app, get_with(uri, header::COOKIE, &clerk));
+                let page = tokio::time::timeout(std::time::Duration::from_secs(10), load)
+                    .await
+                    .unwrap_or_else(|_| panic!("{uri} did not finish"));
+                assert_eq!(page.status, StatusCode::OK, "{uri}");
+                assert!(page.body.contains(title), "{uri}: {title}");
+            }
+        });
+    }
+    while let Some(done) = loads.join_next().await {
+        done.expect("no page panicked");
+    }
+}

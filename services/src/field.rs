@@ -9,8 +9,9 @@ use domain::attachment::{self, MediaType};
 use domain::audit::{AuditAction, Outcome as AuditOutcome};
 use domain::auth::{CurrentUser, Grant, Role};
 use domain::field::{
-    FieldReportSummary, InboxFilter, InboxStep, NewFieldReport, NewWeeklyReport, ReportForm, ReportKind,
-    Week, WeeklyForm, check_kinds, check_note, check_report, check_weekly, weekly_status,
+    FieldSettings, InboxFilter, InboxPage, InboxState, InboxStep, NewFieldReport, NewWeeklyReport,
+    ReportForm, ReportKind, ReportView, Week, WeeklyDeadline, WeeklyForm, WeeklyLine, WeeklyOverview,
+    check_kinds, check_note, check_report, check_weekly, weekly_status,
 };
 use domain::org::OrgUnitKind;
 use domain::policy::{Action, Location, ResourceKind, allows};
@@ -657,14 +658,113 @@ pub async fn append_photo(
     })
 }
 
-/// The township inbox: reports of the caller's townships, urgent first.
-pub async fn inbox(db: &Database, caller: &Caller, filter: &InboxFilter) -> Result<Vec<FieldReportSummary>> {
+/// The township inbox: one page of the reports of the caller's townships, urgent first,
+/// with how many match in all and the kinds to name them by.
+pub async fn inbox(db: &Database, caller: &Caller, filter: &InboxFilter) -> Result<InboxPage> {
     let me = caller.user()?;
     let townships = office_townships(me);
-    if townships.is_empty() {
+    let Some(first) = townships.first().copied() else {
         return Err(deny(db, caller, None).await);
+    };
+    Ok(InboxPage {
+        rows: db.field_inbox(&townships, filter).await?,
+        total: db.field_inbox_count(&townships, filter).await?,
+        page: filter.page.max(1),
+        kinds: db.report_kinds(first).await?,
+    })
+}
+
+/// How many urgent reports wait for the township (new, or answered by the officer), for
+/// the office's navigation. Anyone without an inbox has none; that is no refusal.
+pub async fn urgent_waiting(db: &Database, caller: &Caller) -> Result<i64> {
+    let townships = office_townships(caller.user()?);
+    let filter = InboxFilter {
+        urgent_only: true,
+        state: Some(InboxState::New),
+        ..InboxFilter::default()
+    };
+    Ok(db.field_inbox_count(&townships, &filter).await?)
+}
+
+/// The report `id` if the caller may `action` it; anything else is "not found", logged.
+async fn permitted_report(
+    db: &Database,
+    caller: &Caller,
+    id: i64,
+    action: Action,
+) -> Result<(FieldReportPlace, Location)> {
+    let me = caller.user()?;
+    let Some(place) = db.field_report_by_id(id).await? else {
+        return Err(deny(db, caller, Some(&id.to_string())).await);
+    };
+    let location = place_location(db, &place).await?;
+    if !allows(me, action, ResourceKind::FieldReport, &location) {
+        return Err(deny(db, caller, Some(&place.client_id)).await);
     }
-    Ok(db.field_inbox(&townships, filter).await?)
+    Ok((place, location))
+}
+
+fn read_entry(
+    caller: &Caller,
+    action: AuditAction,
+    place: &FieldReportPlace,
+) -> domain::audit::NewAuditEntry {
+    let mut entry = caller.audit(action, AuditOutcome::Ok);
+    entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
+    entry.record_id = Some(place.client_id.clone());
+    entry.township_id = Some(place.township_id);
+    entry
+}
+
+/// A whole report as the office reads it, with the inbox steps open to the reader. It
+/// names people and places, so every reading is in the audit log.
+pub async fn report(db: &Database, caller: &Caller, id: i64) -> Result<ReportView> {
+    let me = caller.user()?;
+    let (place, location) = permitted_report(db, caller, id, Action::Read).await?;
+    let detail = db
+        .field_report_detail(place.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    db.append_audit(&read_entry(caller, AuditAction::ReadFieldReport, &place))
+        .await?;
+    let mut open_steps: Vec<InboxStep> = Vec::new();
+    for g in &me.grants {
+        for step in place.state.open_steps(g.role) {
+            // The officer's answer comes from the phone, not from the office's page.
+            if step != InboxStep::Supplement && !open_steps.contains(&step) {
+                open_steps.push(step);
+            }
+        }
+    }
+    if !allows(me, Action::Write, ResourceKind::FieldReport, &location) {
+        open_steps.clear();
+    }
+    Ok(ReportView {
+        detail,
+        open_steps,
+        kinds: db.report_kinds(place.township_id).await?,
+    })
+}
+
+/// The photo at `position` of a report, for someone who may read the report; each
+/// look is in the audit log.
+pub async fn report_photo(
+    db: &Database,
+    caller: &Caller,
+    id: i64,
+    position: i64,
+) -> Result<(MediaType, Vec<u8>)> {
+    let (place, _) = permitted_report(db, caller, id, Action::Read).await?;
+    let (media, bytes) = db
+        .field_report_photo(place.id, position)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let media =
+        MediaType::parse(&media).ok_or_else(|| ServiceError::Internal(format!("photo type {media}")))?;
+    let mut entry = read_entry(caller, AuditAction::ReadFieldPhoto, &place);
+    entry.detail = Some(format!("photo {position}"));
+    db.append_audit(&entry).await?;
+    Ok((media, bytes))
 }
 
 /// A clerk acknowledges a report, asks the officer for more, or closes it with a note;
@@ -677,13 +777,7 @@ pub async fn inbox_step(
     note: &str,
 ) -> Result<()> {
     let me = caller.user()?;
-    let Some(place) = db.field_report_by_id(report_id).await? else {
-        return Err(deny(db, caller, Some(&report_id.to_string())).await);
-    };
-    let location = place_location(db, &place).await?;
-    if !allows(me, Action::Write, ResourceKind::FieldReport, &location) {
-        return Err(deny(db, caller, Some(&place.client_id)).await);
-    }
+    let (place, _) = permitted_report(db, caller, report_id, Action::Write).await?;
     let next = me
         .grants
         .iter()
@@ -717,8 +811,8 @@ pub async fn inbox_step(
 }
 
 /// Which villages of the caller's township have reported for `week`: on time, late,
-/// zero, missing or not yet due.
-pub async fn weekly_overview(db: &Database, caller: &Caller, week: Week) -> Result<Vec<VillageWeek>> {
+/// zero, missing or not yet due; with how many reports each listed and who sent it.
+pub async fn weekly_overview(db: &Database, caller: &Caller, week: Week) -> Result<WeeklyOverview> {
     let me = caller.user()?;
     let Some(township) = office_townships(me).first().copied() else {
         return Err(deny(db, caller, None).await);
@@ -730,7 +824,84 @@ pub async fn weekly_overview(db: &Database, caller: &Caller, week: Week) -> Resu
         .filter(|u| u.kind == OrgUnitKind::Village)
         .map(|u| (u.id, u.name))
         .collect();
-    village_weeks(db, township, &villages, &[week], caller.now).await
+    let deadline = db.weekly_deadline(township).await?;
+    let reported = db.weekly_report_lines(township, &week.to_string()).await?;
+    let lines = village_weeks(db, township, &villages, &[week], caller.now)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let line = reported.iter().find(|r| r.0 == w.village_id);
+            WeeklyLine {
+                items: line.map_or(0, |l| l.1),
+                reported_by: line.map(|l| l.2.clone()),
+                week: w,
+            }
+        })
+        .collect();
+    Ok(WeeklyOverview {
+        week,
+        deadline,
+        due_at: deadline.due_at(week),
+        lines,
+    })
+}
+
+/// The township whose field settings the caller sees: an admin's own, else any of theirs.
+fn settings_township(me: &CurrentUser) -> Option<i64> {
+    me.grants
+        .iter()
+        .filter(|g| g.role == Role::Admin)
+        .chain(me.grants.iter())
+        .find_map(|g| g.township_id)
+}
+
+/// The township's weekly deadline and kinds list, and whether the caller may change them.
+pub async fn field_settings(db: &Database, caller: &Caller) -> Result<FieldSettings> {
+    let me = caller.user()?;
+    let Some(township_id) = settings_township(me) else {
+        return Err(deny(db, caller, None).await);
+    };
+    let location = db.org_location(township_id).await?;
+    if !allows(me, Action::Read, ResourceKind::OrgUnit, &location) {
+        return Err(deny(db, caller, None).await);
+    }
+    Ok(FieldSettings {
+        township_id,
+        deadline: db.weekly_deadline(township_id).await?,
+        kinds: db.report_kinds(township_id).await?,
+        may_edit: allows(me, Action::Write, ResourceKind::OrgUnit, &location),
+    })
+}
+
+/// An admin sets when the township's weekly reports are due.
+pub async fn set_weekly_deadline(
+    db: &Database,
+    caller: &Caller,
+    township_id: i64,
+    deadline: WeeklyDeadline,
+) -> Result<()> {
+    let me = caller.user()?;
+    let location = db.org_location(township_id).await?;
+    if !allows(me, Action::Write, ResourceKind::OrgUnit, &location) {
+        return Err(deny(db, caller, None).await);
+    }
+    let deadline = deadline.check()?;
+    db.set_weekly_deadline(township_id, deadline, me.user_id, caller.now)
+        .await?;
+    let mut entry = caller.audit(AuditAction::EditReportKinds, AuditOutcome::Ok);
+    entry.township_id = Some(township_id);
+    entry.detail = Some(format!(
+        "weekly deadline: weekday {} {:02}:00{}",
+        deadline.weekday,
+        deadline.hour,
+        if deadline.next_week {
+            " of the next week"
+        } else {
+            ""
+        }
+    ));
+    db.append_audit(&entry).await?;
+    Ok(())
 }
 
 /// An admin replaces the township's list of report kinds.

@@ -174,7 +174,10 @@ async fn resends_and_overlapping_batches_store_each_record_once() {
         .unwrap();
         assert_eq!(statuses(&got), ["conflict"], "{label}");
         let clerk = login(&db, "clerk").await;
-        let inbox = field::inbox(&db, &clerk, &InboxFilter::default()).await.unwrap();
+        let inbox = field::inbox(&db, &clerk, &InboxFilter::default())
+            .await
+            .unwrap()
+            .rows;
         assert_eq!(inbox.len(), 4, "{label}");
         assert!(inbox.iter().all(|r| r.place == "三组晒谷场"), "{label}");
         assert!(audit_count(&db, AuditAction::SyncPush).await >= 4, "{label}");
@@ -325,7 +328,11 @@ async fn an_officer_cannot_push_into_or_pull_from_another_village() {
         .await
         .unwrap();
         let clerk = login(&db, "clerk").await;
-        for r in field::inbox(&db, &clerk, &InboxFilter::default()).await.unwrap() {
+        for r in field::inbox(&db, &clerk, &InboxFilter::default())
+            .await
+            .unwrap()
+            .rows
+        {
             field::inbox_step(&db, &clerk, r.id, InboxStep::RequestInfo, "请补充现场照片")
                 .await
                 .unwrap();
@@ -413,7 +420,10 @@ async fn urgent_reports_are_flagged_and_the_inbox_round_trip_reaches_the_phone()
         );
         assert_eq!(audit_count(&db, AuditAction::UrgentReport).await, 1, "{label}");
         let clerk = login(&db, "clerk").await;
-        let inbox = field::inbox(&db, &clerk, &InboxFilter::default()).await.unwrap();
+        let inbox = field::inbox(&db, &clerk, &InboxFilter::default())
+            .await
+            .unwrap()
+            .rows;
         assert_eq!(inbox[0].client_id, uuid(2), "{label}: urgent first");
         assert!(inbox[0].urgent, "{label}");
         let urgent = InboxFilter {
@@ -421,7 +431,7 @@ async fn urgent_reports_are_flagged_and_the_inbox_round_trip_reaches_the_phone()
             ..InboxFilter::default()
         };
         assert_eq!(
-            field::inbox(&db, &clerk, &urgent).await.unwrap().len(),
+            field::inbox(&db, &clerk, &urgent).await.unwrap().total,
             1,
             "{label}"
         );
@@ -555,6 +565,9 @@ async fn weekly_reports_follow_the_rules_and_the_township_sees_who_reported() {
             ..login(&db, "clerk").await
         };
         let overview = field::weekly_overview(&db, &clerk, Week::of(t0())).await.unwrap();
+        let counts = overview.counts();
+        assert_eq!((counts.on_time, counts.late), (1, 1), "{label}");
+        let overview: Vec<_> = overview.lines.into_iter().map(|l| l.week).collect();
         let status_of = |v: i64| {
             overview
                 .iter()
@@ -584,7 +597,10 @@ async fn weekly_reports_follow_the_rules_and_the_township_sees_who_reported() {
         };
         let before = field::weekly_overview(&db, &early, Week::of(t0())).await.unwrap();
         assert!(
-            before.iter().any(|w| w.status == WeeklyStatus::Pending),
+            before
+                .lines
+                .iter()
+                .any(|l| l.week.status == WeeklyStatus::Pending),
             "{label}"
         );
         assert!(matches!(
@@ -711,7 +727,10 @@ async fn photos_resume_where_they_stopped_and_a_wrong_hash_starts_over() {
         .await
         .unwrap();
         let clerk = login(&db, "clerk").await;
-        let inbox = field::inbox(&db, &clerk, &InboxFilter::default()).await.unwrap();
+        let inbox = field::inbox(&db, &clerk, &InboxFilter::default())
+            .await
+            .unwrap()
+            .rows;
         assert_eq!(
             (inbox[0].photos_named, inbox[0].photos_attached),
             (1, 1),
@@ -753,7 +772,7 @@ async fn two_phones_resending_at_once_store_each_record_exactly_once() {
         let clerk = login(&db, "clerk").await;
         let filter = InboxFilter::default();
         assert_eq!(
-            field::inbox(&db, &clerk, &filter).await.unwrap().len(),
+            field::inbox(&db, &clerk, &filter).await.unwrap().rows.len(),
             30,
             "{label}"
         );

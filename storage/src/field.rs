@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use domain::field::{
-    Category, FieldReportSummary, INBOX_PAGE, InboxFilter, InboxState, InboxStep, NewFieldReport,
-    NewWeeklyReport, ReportKind, Severity, WeeklyDeadline, check_item,
+    Category, FieldReportDetail, FieldReportSummary, Gps, INBOX_PAGE, InboxEvent, InboxFilter, InboxState,
+    InboxStep, NewFieldReport, NewWeeklyReport, ReportKind, ReportPhoto, Severity, WeeklyDeadline,
+    check_item,
 };
 use domain::petition::Refusal;
 use domain::sync::{Change, ChangeKind, RecordType, Rejection};
@@ -220,6 +221,73 @@ macro_rules! append_changes {
             }
         }
     }};
+}
+
+/// The inbox's columns and tables: one report's summary a row.
+const INBOX_COLUMNS: &str = "r.id, r.client_uuid, r.village_id, v.name AS village_name, r.grid_id, r.kind, r.category, \
+     r.severity, r.urgent, r.state, r.place, r.description, r.needs_township, r.parties, r.person_count, \
+     u.display_name AS author, r.found_at, r.received_at, \
+     (SELECT COUNT(*) FROM field_report_photo p WHERE p.report_id = r.id) AS photos_named, \
+     (SELECT COUNT(*) FROM field_report_photo p JOIN photo_upload up ON up.client_uuid = p.photo_uuid \
+        WHERE p.report_id = r.id AND up.complete = TRUE AND up.uploaded_by = r.author_id) AS photos_attached";
+const INBOX_FROM: &str =
+    "FROM field_report r JOIN org_unit v ON v.id = r.village_id JOIN app_user u ON u.id = r.author_id";
+
+macro_rules! field_summary_from_row {
+    ($row:expr) => {{
+        let row = &$row;
+        FieldReportSummary {
+            id: row.try_get("id")?,
+            client_id: row.try_get("client_uuid")?,
+            village_id: row.try_get("village_id")?,
+            village_name: row.try_get("village_name")?,
+            grid_id: row.try_get("grid_id")?,
+            kind: row.try_get("kind")?,
+            category: decode("category", row.try_get("category")?, Category::parse)?,
+            severity: decode("severity", row.try_get("severity")?, Severity::parse)?,
+            urgent: row.try_get("urgent")?,
+            state: decode("inbox state", row.try_get("state")?, InboxState::parse)?,
+            place: row.try_get("place")?,
+            description: row.try_get("description")?,
+            needs_township: row.try_get("needs_township")?,
+            parties: row.try_get("parties")?,
+            person_count: row.try_get("person_count")?,
+            author: row.try_get("author")?,
+            found_at: row.try_get("found_at")?,
+            received_at: row.try_get("received_at")?,
+            photos_named: row.try_get("photos_named")?,
+            photos_attached: row.try_get("photos_attached")?,
+        }
+    }};
+}
+
+/// The inbox filter's conditions on `field_report r`, within these townships.
+fn push_inbox_where<'q, DB>(qb: &mut QueryBuilder<'q, DB>, townships: &[i64], f: &InboxFilter)
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    qb.push("r.township_id IN (");
+    let mut list = qb.separated(", ");
+    for t in townships {
+        list.push_bind(*t);
+    }
+    list.push_unseparated(")");
+    if let Some(v) = f.village_id {
+        qb.push(" AND r.village_id = ").push_bind(v);
+    }
+    if let Some(s) = f.severity {
+        qb.push(" AND r.severity = ").push_bind(s.as_str());
+    }
+    if let Some(s) = f.state {
+        qb.push(" AND r.state = ").push_bind(s.as_str());
+    } else if f.open_only {
+        qb.push(" AND r.state <> ").push_bind(InboxState::Closed.as_str());
+    }
+    if f.urgent_only {
+        qb.push(" AND r.urgent = TRUE");
+    }
 }
 
 impl Database {
@@ -709,60 +777,143 @@ impl Database {
         let page = i64::from(f.page.max(1));
         let size = i64::from(INBOX_PAGE);
         with_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(
-                "SELECT r.id, r.client_uuid, r.village_id, v.name AS village_name, r.grid_id, r.kind, r.category, \
-                 r.severity, r.urgent, r.state, r.place, r.description, r.needs_township, u.display_name AS author, \
-                 r.found_at, r.received_at, \
-                 (SELECT COUNT(*) FROM field_report_photo p WHERE p.report_id = r.id) AS photos_named, \
-                 (SELECT COUNT(*) FROM field_report_photo p JOIN photo_upload up ON up.client_uuid = p.photo_uuid \
-                    WHERE p.report_id = r.id AND up.complete = TRUE AND up.uploaded_by = r.author_id) AS photos_attached \
-                 FROM field_report r JOIN org_unit v ON v.id = r.village_id JOIN app_user u ON u.id = r.author_id \
-                 WHERE r.township_id IN (",
-            );
-            let mut list = qb.separated(", ");
-            for t in townships {
-                list.push_bind(*t);
-            }
-            list.push_unseparated(")");
-            if let Some(v) = f.village_id {
-                qb.push(" AND r.village_id = ").push_bind(v);
-            }
-            if let Some(s) = f.severity {
-                qb.push(" AND r.severity = ").push_bind(s.as_str());
-            }
-            if let Some(s) = f.state {
-                qb.push(" AND r.state = ").push_bind(s.as_str());
-            }
-            if f.urgent_only {
-                qb.push(" AND r.urgent = TRUE");
-            }
+            let mut qb = QueryBuilder::new(format!("SELECT {INBOX_COLUMNS} {INBOX_FROM} WHERE "));
+            push_inbox_where(&mut qb, townships, f);
             qb.push(" ORDER BY r.urgent DESC, r.received_at DESC, r.id DESC LIMIT ").push_bind(size);
             qb.push(" OFFSET ").push_bind((page - 1) * size);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in rows {
-                out.push(FieldReportSummary {
-                    id: row.try_get("id")?,
-                    client_id: row.try_get("client_uuid")?,
-                    village_id: row.try_get("village_id")?,
-                    village_name: row.try_get("village_name")?,
-                    grid_id: row.try_get("grid_id")?,
-                    kind: row.try_get("kind")?,
-                    category: decode("category", row.try_get("category")?, Category::parse)?,
-                    severity: decode("severity", row.try_get("severity")?, Severity::parse)?,
-                    urgent: row.try_get("urgent")?,
-                    state: decode("inbox state", row.try_get("state")?, InboxState::parse)?,
-                    place: row.try_get("place")?,
-                    description: row.try_get("description")?,
-                    needs_township: row.try_get("needs_township")?,
-                    author: row.try_get("author")?,
-                    found_at: row.try_get("found_at")?,
-                    received_at: row.try_get("received_at")?,
-                    photos_named: row.try_get("photos_named")?,
-                    photos_attached: row.try_get("photos_attached")?,
-                });
+                out.push(field_summary_from_row!(row));
             }
             Ok(out)
+        })
+    }
+
+    /// How many reports of these townships the filter matches (on every page).
+    pub async fn field_inbox_count(&self, townships: &[i64], f: &InboxFilter) -> Result<i64> {
+        if townships.is_empty() {
+            return Ok(0);
+        }
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM field_report r WHERE ");
+            push_inbox_where(&mut qb, townships, f);
+            Ok(qb.build_query_scalar().fetch_one(pool).await?)
+        })
+    }
+
+    /// A whole report: what the inbox lists, where exactly, what was done on the spot,
+    /// the photos it names, and its inbox timeline (oldest first).
+    pub async fn field_report_detail(&self, id: i64) -> Result<Option<FieldReportDetail>> {
+        type PhotoRow = (i64, String, bool);
+        type EventRow = (
+            DateTime<Utc>,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        );
+        let (detail, photos, events) = with_pool!(self, pool => {
+            let sql = format!(
+                "SELECT {INBOX_COLUMNS}, g.name AS grid_name, r.latitude, r.longitude, r.accuracy_m, r.action_taken, \
+                 r.created_at {INBOX_FROM} LEFT JOIN org_unit g ON g.id = r.grid_id WHERE r.id = $1"
+            );
+            let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(pool).await? else {
+                return Ok(None);
+            };
+            let latitude: Option<f64> = row.try_get("latitude")?;
+            let longitude: Option<f64> = row.try_get("longitude")?;
+            let accuracy_m: Option<f64> = row.try_get("accuracy_m")?;
+            let detail = FieldReportDetail {
+                summary: field_summary_from_row!(row),
+                grid_name: row.try_get("grid_name")?,
+                gps: latitude.zip(longitude).map(|(latitude, longitude)| Gps {
+                    latitude,
+                    longitude,
+                    accuracy_m,
+                }),
+                action_taken: row.try_get("action_taken")?,
+                created_at: row.try_get("created_at")?,
+                photos: Vec::new(),
+                history: Vec::new(),
+            };
+            let photos: Vec<PhotoRow> = sqlx::query_as(
+                "SELECT p.position, p.photo_uuid, EXISTS (SELECT 1 FROM photo_upload up WHERE up.client_uuid = p.photo_uuid \
+                 AND up.complete = TRUE AND up.uploaded_by = r.author_id) AS complete \
+                 FROM field_report_photo p JOIN field_report r ON r.id = p.report_id WHERE p.report_id = $1 ORDER BY p.position",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+            let events: Vec<EventRow> = sqlx::query_as(
+                "SELECT e.at, e.step, e.from_state, e.to_state, u.display_name, e.note FROM inbox_event e \
+                 LEFT JOIN app_user u ON u.id = e.actor_user_id WHERE e.report_id = $1 ORDER BY e.id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+            (detail, photos, events)
+        });
+        let mut detail = detail;
+        detail.photos = photos
+            .into_iter()
+            .map(|(position, photo_uuid, complete)| ReportPhoto {
+                position,
+                photo_uuid,
+                complete,
+            })
+            .collect();
+        detail.history = events
+            .into_iter()
+            .map(|(at, step, from, to, actor, note)| {
+                Ok(InboxEvent {
+                    at,
+                    step: decode("inbox step", &step, InboxStep::parse)?,
+                    from: decode("inbox state", &from, InboxState::parse)?,
+                    to: decode("inbox state", &to, InboxState::parse)?,
+                    actor,
+                    note,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Some(detail))
+    }
+
+    /// The photo at `position` (1–5) of a report, once its author's upload is complete:
+    /// its type (`jpeg`, `png`, `webp`) and bytes.
+    pub async fn field_report_photo(
+        &self,
+        report_id: i64,
+        position: i64,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        let row: Option<(String, Option<Vec<u8>>)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT up.media_type, up.content FROM field_report_photo p JOIN field_report r ON r.id = p.report_id \
+                 JOIN photo_upload up ON up.client_uuid = p.photo_uuid AND up.uploaded_by = r.author_id \
+                 WHERE p.report_id = $1 AND p.position = $2 AND up.complete = TRUE",
+            )
+            .bind(report_id)
+            .bind(position)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.and_then(|(media, content)| content.map(|c| (media, c))))
+    }
+
+    /// Per village that reported for `week` (`2026-W48`): how many reports its weekly
+    /// report lists, and who sent it.
+    pub async fn weekly_report_lines(&self, township_id: i64, week: &str) -> Result<Vec<(i64, i64, String)>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT w.village_id, (SELECT COUNT(*) FROM weekly_report_item i WHERE i.weekly_report_id = w.id) AS items, \
+                 u.display_name FROM weekly_report w JOIN app_user u ON u.id = w.author_id \
+                 WHERE w.township_id = $1 AND w.week = $2",
+            )
+            .bind(township_id)
+            .bind(week)
+            .fetch_all(pool)
+            .await?)
         })
     }
 

@@ -275,6 +275,20 @@ async fn a_weekly_report_lists_the_weeks_reports_once_per_village() {
         let rows = db.weekly_reports(d.township, &week.to_string()).await.unwrap();
         assert_eq!(rows.len(), 1, "{label}");
         assert_eq!((rows[0].0, rows[0].1), (d.village, false), "{label}");
+        assert_eq!(
+            db.weekly_report_lines(d.township, &week.to_string())
+                .await
+                .unwrap(),
+            vec![(d.village, 1, "officer".to_owned())],
+            "{label}: one listed report, sent by the officer"
+        );
+        assert!(
+            db.weekly_report_lines(d.township, &week.previous().to_string())
+                .await
+                .unwrap()
+                .is_empty(),
+            "{label}"
+        );
         // The stored weekly report is in the village's feed.
         let changes = db.sync_changes(d.township, 0, &scope(&d), 100).await.unwrap();
         assert_eq!(changes.len(), 1, "{label}");
@@ -456,6 +470,58 @@ async fn inbox_steps_move_once_and_reach_the_feed_in_order() {
                 .is_empty(),
             "{label}"
         );
+        // Counted as listed; the open view leaves the closed report out.
+        let open = InboxFilter {
+            open_only: true,
+            ..InboxFilter::default()
+        };
+        assert_eq!(
+            db.field_inbox(&[d.township], &open).await.unwrap().len(),
+            1,
+            "{label}"
+        );
+        assert_eq!(
+            db.field_inbox_count(&[d.township], &open).await.unwrap(),
+            1,
+            "{label}"
+        );
+        assert_eq!(
+            db.field_inbox_count(&[d.township], &InboxFilter::default())
+                .await
+                .unwrap(),
+            2,
+            "{label}"
+        );
+        assert_eq!(db.field_inbox_count(&[], &open).await.unwrap(), 0, "{label}");
+        // The whole report: its timeline in order, with who and what was said.
+        let detail = db.field_report_detail(place.id).await.unwrap().unwrap();
+        assert_eq!(detail.summary.client_id, a, "{label}");
+        assert_eq!(detail.summary.parties.as_deref(), Some("张某、李某"), "{label}");
+        assert_eq!(detail.summary.person_count, Some(2), "{label}");
+        assert_eq!(detail.created_at, t0(), "{label}");
+        let history: Vec<_> = detail
+            .history
+            .iter()
+            .map(|e| (e.step, e.to, e.actor.as_deref(), e.note.as_deref()))
+            .collect();
+        assert_eq!(
+            history,
+            vec![
+                (InboxStep::Acknowledge, Acknowledged, Some("clerk"), None),
+                (
+                    InboxStep::RequestInfo,
+                    MoreInfoRequested,
+                    Some("clerk"),
+                    Some("请补充照片")
+                ),
+                (InboxStep::Supplement, New, Some("officer"), Some("已补充")),
+            ],
+            "{label}"
+        );
+        assert_eq!(detail.photos.len(), 1, "{label}");
+        assert!(!detail.photos[0].complete, "{label}: not uploaded yet");
+        assert_eq!(db.field_report_photo(place.id, 1).await.unwrap(), None, "{label}");
+        assert_eq!(db.field_report_detail(-1).await.unwrap(), None, "{label}");
     }
 }
 
@@ -544,6 +610,18 @@ async fn a_photo_upload_resumes_at_its_offset_and_completes_once() {
         assert_eq!(
             (inbox[0].photos_named, inbox[0].photos_attached),
             (1, 1),
+            "{label}"
+        );
+        let detail = db.field_report_detail(inbox[0].id).await.unwrap().unwrap();
+        assert!(detail.photos[0].complete, "{label}");
+        assert_eq!(
+            db.field_report_photo(inbox[0].id, 1).await.unwrap(),
+            Some(("jpeg".to_owned(), b"0123456789".to_vec())),
+            "{label}"
+        );
+        assert_eq!(
+            db.field_report_photo(inbox[0].id, 2).await.unwrap(),
+            None,
             "{label}"
         );
     }

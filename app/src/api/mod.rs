@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 mod petition;
+mod reports;
 pub use petition::*;
+pub use reports::*;
 
 #[cfg(feature = "ssr")]
 fn database() -> Result<storage::Database, AppError> {

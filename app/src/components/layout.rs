@@ -5,13 +5,14 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_location;
 
+use crate::api::field_urgent_waiting;
 use crate::components::auth::{UserMenu, use_auth};
 use crate::components::connection::ConnectionStatus;
 use crate::components::language::LanguageSwitch;
 use crate::components::status::ErrorPanel;
 use crate::i18n::*;
 use crate::pages::field_outbox::OutboxBadge;
-use domain::auth::Role;
+use domain::auth::{CurrentUser, Role};
 
 /// The three areas of the app, each with its own navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +90,8 @@ enum NavItem {
     FieldIntake,
     Registry,
     Intake,
+    Reports,
+    Weekly,
     OfficeHome,
     Users,
     Roster,
@@ -111,6 +114,8 @@ impl NavItem {
             NavItem::FieldIntake => "/field/intake",
             NavItem::Registry => "/office/petitions",
             NavItem::Intake => "/office/intake",
+            NavItem::Reports => "/office/reports",
+            NavItem::Weekly => "/office/weekly",
             NavItem::OfficeHome => "/office",
             NavItem::Users => "/office/users",
             NavItem::Roster => "/office/roster",
@@ -133,6 +138,8 @@ impl NavItem {
             NavItem::FieldIntake => t_string!(i18n, nav.petition),
             NavItem::Registry => t_string!(i18n, nav.registry),
             NavItem::Intake => t_string!(i18n, nav.intake),
+            NavItem::Reports => t_string!(i18n, inbox.nav),
+            NavItem::Weekly => t_string!(i18n, weekly.nav),
             NavItem::OfficeHome => t_string!(i18n, nav.office_home),
             NavItem::Users => t_string!(i18n, nav.users),
             NavItem::Roster => t_string!(i18n, nav.roster),
@@ -142,20 +149,20 @@ impl NavItem {
         }
     }
 
-    /// Admin pages are listed only for admins (the server refuses everyone else anyway).
-    fn admin_only(self) -> bool {
-        matches!(
-            self,
-            NavItem::Users | NavItem::Roster | NavItem::Audit | NavItem::OfficeInfo
-        )
-    }
-
-    /// Report pages are listed only for those who report from a village or grid.
-    fn reporter_only(self) -> bool {
-        matches!(
-            self,
-            NavItem::FieldReport | NavItem::FieldWeekly | NavItem::FieldOutbox
-        )
+    /// Pages are listed only for the roles that use them (the server refuses everyone
+    /// else anyway): admin pages for admins, the field reports for the petition office.
+    fn shown_to(self, user: Option<&CurrentUser>) -> bool {
+        let has = |role| user.is_some_and(|u| u.has_role(role));
+        match self {
+            NavItem::Users | NavItem::Roster | NavItem::Audit | NavItem::OfficeInfo => has(Role::Admin),
+            NavItem::Reports => has(Role::Clerk) || has(Role::CaseLeader),
+            NavItem::Weekly => has(Role::Clerk) || has(Role::CaseLeader) || has(Role::Admin),
+            // Report pages only for those who report from a village or grid.
+            NavItem::FieldReport | NavItem::FieldWeekly | NavItem::FieldOutbox => {
+                user.is_some_and(|u| u.files_field_reports())
+            }
+            _ => true,
+        }
     }
 }
 
@@ -177,6 +184,8 @@ fn AreaLinks(area: Area) -> impl IntoView {
             NavItem::OfficeHome,
             NavItem::Registry,
             NavItem::Intake,
+            NavItem::Reports,
+            NavItem::Weekly,
             NavItem::Users,
             NavItem::Roster,
             NavItem::Audit,
@@ -192,22 +201,36 @@ fn AreaLinks(area: Area) -> impl IntoView {
             <a href=href aria-current=current>
                 {move || item.label(i18n)}
                 {(item == NavItem::FieldOutbox).then(|| view! { <OutboxBadge /> })}
+                {(item == NavItem::Reports).then(|| view! { <UrgentBadge /> })}
             </a>
         }
     };
-    let is_admin = move || {
-        auth.me
-            .with(|u| u.as_ref().is_some_and(|u| u.has_role(Role::Admin)))
-    };
-    let reports = auth
-        .me
-        .with_untracked(|u| u.as_ref().is_some_and(|u| u.files_field_reports()));
+    move || {
+        auth.me.with(|u| {
+            items
+                .iter()
+                .filter(|i| i.shown_to(u.as_ref()))
+                .map(|i| link(*i))
+                .collect_view()
+        })
+    }
+}
+
+/// How many urgent field reports wait for the township, next to the inbox's link.
+#[component]
+fn UrgentBadge() -> impl IntoView {
+    let i18n = use_i18n();
+    let waiting = Resource::new(|| (), |_| field_urgent_waiting());
     view! {
-        {items
-            .iter()
-            .filter(|i| !i.admin_only() && (reports || !i.reporter_only()))
-            .map(|i| link(*i))
-            .collect_view()}
-        {move || is_admin().then(|| items.iter().filter(|i| i.admin_only()).map(|i| link(*i)).collect_view())}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                waiting.await.ok().filter(|n| *n > 0).map(|n| {
+                    let label = move || td_string!(i18n.get_locale(), inbox.urgent_waiting, n = n);
+                    view! {
+                        " "<span class="badge urgent" id="urgent-waiting" title=label aria-label=label>{n}</span>
+                    }
+                })
+            })}
+        </Suspense>
     }
 }

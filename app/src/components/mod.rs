@@ -7,4 +7,6 @@ pub mod language;
 pub mod layout;
 pub mod notice;
 pub mod petition_form;
+pub mod report_labels;
 pub mod status;
+pub mod title;

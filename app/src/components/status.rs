@@ -109,6 +109,13 @@ pub fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "code" => t_string!(i18n, fields.code),
         "kind" => t_string!(i18n, fields.kind),
         "file" => t_string!(i18n, fields.file),
+        // The township's settings for field reports.
+        "weekday" => t_string!(i18n, weekly.weekday),
+        "hour" => t_string!(i18n, weekly.hour),
+        "kinds" => t_string!(i18n, weekly.kinds),
+        "category" => t_string!(i18n, weekly.category),
+        "name_zh" => t_string!(i18n, weekly.name_zh),
+        "name_en" => t_string!(i18n, weekly.name_en),
         // The petition forms' fields.
         "channel" => t_string!(i18n, fields.channel),
         "village_id" => t_string!(i18n, fields.village_id),

@@ -1,9 +1,9 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::ChangePassword;
 use crate::components::auth::{LogoutButton, role_label, use_auth};
 use crate::components::status::ErrorMessage;
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 /// `/account`: who I am, my roles, change my password, log out.
@@ -14,7 +14,7 @@ pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let result = move || change.value().get();
     view! {
-        <Title text=move || t_string!(i18n, account.title) />
+        <PageTitle text=move || t_string!(i18n, account.title) />
         <h1>{t!(i18n, account.title)}</h1>
         {move || auth.me.get().map(|user| {
             let roles = user.grants.clone();

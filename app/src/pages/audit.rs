@@ -1,10 +1,10 @@
 use domain::audit::{AuditAction, AuditFilter, Outcome, format_china_time, parse_date};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::search_audit;
 use crate::components::status::{ErrorMessage, Loading};
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 /// The filter as it travels in the page's URL, so a search can be bookmarked, shared
@@ -66,6 +66,8 @@ pub fn action_label(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> Str
         AuditAction::FieldReportStep => t_string!(i18n, audit_action.field_report_step),
         AuditAction::UploadPhoto => t_string!(i18n, audit_action.upload_photo),
         AuditAction::EditReportKinds => t_string!(i18n, audit_action.edit_report_kinds),
+        AuditAction::ReadFieldReport => t_string!(i18n, audit_action.read_field_report),
+        AuditAction::ReadFieldPhoto => t_string!(i18n, audit_action.read_field_photo),
     }
     .to_owned()
 }
@@ -95,7 +97,7 @@ pub fn AuditPage() -> impl IntoView {
     let results = Resource::new(move || (filter.get(), page.get()), |(f, p)| search_audit(f, p));
     let value = |f: fn(&AuditFilter) -> Option<String>| move || f(&filter.get()).unwrap_or_default();
     view! {
-        <Title text=move || t_string!(i18n, audit.title) />
+        <PageTitle text=move || t_string!(i18n, audit.title) />
         <h1>{t!(i18n, audit.title)}</h1>
         <p>{t!(i18n, audit.intro)}</p>
         <form method="get" action="/office/audit" class="filters" role="search">

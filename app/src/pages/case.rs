@@ -6,26 +6,18 @@
 use domain::petition::{DecisionOutcome, Step};
 use domain::registry::PetitionDetail;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::{CaseView, PetitionStep, RevealIdentity, petition_case};
 use crate::components::labels::{
     DeadlineList, channel_label, kind_label, outcome_label, rating_label, state_label, step_label,
 };
 use crate::components::status::{ErrorMessage, Loading};
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 #[component]
 pub fn CasePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params.with(|p| {
-            p.get("id")
-                .and_then(|id| id.parse::<i64>().ok())
-                .unwrap_or_default()
-        })
-    });
+    let id = super::id_param();
     let step = ServerAction::<PetitionStep>::new();
     let case = Resource::new(
         move || (id.get(), step.version().get()),
@@ -53,7 +45,7 @@ fn Case(view: CaseView, step: ServerAction<PetitionStep>) -> impl IntoView {
     let (state, channel, kind) = (s.state, s.channel, s.kind);
     let id = s.id;
     view! {
-        <Title text=move || td_string!(i18n.get_locale(), case.title, code = title.clone()) />
+        <PageTitle text=move || td_string!(i18n.get_locale(), case.title, code = title.clone()) />
         <h1>{move || td_string!(i18n.get_locale(), case.title, code = code.clone())}</h1>
         <p class="case-meta">
             <span class="state" id="case-state">{move || state_label(i18n, state)}</span>" · "

@@ -2,10 +2,10 @@ use domain::field::{InboxStep, ReportKind, Severity, WeeklyStatus};
 use domain::sync::{Change, FieldSetup};
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
-use leptos_meta::Title;
 
 use crate::api::get_org_structure;
 use crate::components::status::{ErrorMessage, Loading};
+use crate::components::title::PageTitle;
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::outbox::{OutboxError, use_outbox};
@@ -128,7 +128,7 @@ pub fn FieldHome() -> impl IntoView {
     let outbox = use_outbox();
     let unsent = move || outbox.map_or(0, |o| o.unsent());
     view! {
-        <Title text=move || t_string!(i18n, field.title) />
+        <PageTitle text=move || t_string!(i18n, field.title) />
         <h1>{t!(i18n, field.title)}</h1>
         <p>{t!(i18n, field.intro)}</p>
         <Suspense fallback=|| view! { <Loading /> }>

@@ -5,8 +5,8 @@
 
 use domain::sync::{FieldSetup, RecordType};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 use crate::outbox::{self, Entry, Outbox, Phase, use_outbox};
 use crate::pages::field::{answer_text, kind_name, outbox_error_text, severity_label};
@@ -43,7 +43,7 @@ pub fn OutboxPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text=move || t_string!(i18n, outbox.title) />
+        <PageTitle text=move || t_string!(i18n, outbox.title) />
         <h1>{t!(i18n, outbox.title)}</h1>
         <noscript>
             <p class="notice">{t!(i18n, field.needs_script)}</p>

@@ -9,12 +9,12 @@ use domain::field::{ACTION_MAX, MAX_PHOTOS, PARTIES_MAX, PLACE_MAX, ReportForm, 
 use domain::petition::TEXT_MAX;
 use domain::sync::{FieldSetup, PushRecord, RecordType};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::components::auth::use_auth;
 use crate::components::status::field_error_text;
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 use crate::outbox::{self, PhotoMeta, Queued, use_outbox};
 use crate::pages::field::{outbox_error_text, severity_label, with_setup};
@@ -32,7 +32,7 @@ struct Draft {
 pub fn ReportPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=move || t_string!(i18n, field.report_title) />
+        <PageTitle text=move || t_string!(i18n, field.report_title) />
         <h1>{t!(i18n, field.report_title)}</h1>
         {with_setup(|setup| view! { <ReportForm setup /> })}
     }

@@ -6,11 +6,11 @@ use domain::FieldError;
 use domain::field::{Week, WeeklyForm, check_weekly};
 use domain::sync::{FieldSetup, PushRecord, RecordType};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::components::auth::use_auth;
 use crate::components::status::field_error_text;
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 use crate::outbox::{self, Queued, use_outbox};
 use crate::pages::field::{kind_name, outbox_error_text, severity_label, weekly_status_label, with_setup};
@@ -26,7 +26,7 @@ struct Draft {
 pub fn WeeklyPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=move || t_string!(i18n, field.weekly_title) />
+        <PageTitle text=move || t_string!(i18n, field.weekly_title) />
         <h1>{t!(i18n, field.weekly_title)}</h1>
         <p>{t!(i18n, field.weekly_intro)}</p>
         {with_setup(|setup| view! { <WeeklyForm setup /> })}

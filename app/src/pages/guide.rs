@@ -1,11 +1,11 @@
 use domain::clock::{ClockEvent, DayKind, STATUTORY_CLOCKS};
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
-use leptos_meta::Title;
 
 use crate::api::get_office_info;
 use crate::components::labels::clock_label;
 use crate::components::status::{ErrorMessage, Loading};
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 /// What a citizen needs before petitioning: the channels, the legal deadlines (read from
@@ -33,7 +33,7 @@ pub fn GuidePage() -> impl IntoView {
         .collect_view();
     let office = Resource::new(|| (), |_| get_office_info());
     view! {
-        <Title text=move || t_string!(i18n, guide.title) />
+        <PageTitle text=move || t_string!(i18n, guide.title) />
         <article class="prose">
             <h1>{t!(i18n, guide.title)}</h1>
             <p>{t!(i18n, guide.intro)}</p>

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::get_township_overview;
 use crate::components::status::{ErrorMessage, Loading};
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 /// The front door: what Minqing is, and the way into each area.
@@ -11,7 +11,7 @@ pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
     let overview = Resource::new(|| (), |_| get_township_overview());
     view! {
-        <Title text="" />
+        <PageTitle text=|| "" />
         <section class="hero">
             <h1>
                 {t!(i18n, app_name)}

@@ -5,11 +5,11 @@
 use domain::auth::Role;
 use domain::intake::IntakeSource;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{Posted, posted};
 use crate::components::auth::use_auth;
 use crate::components::status::ErrorMessage;
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 use crate::pages::petition::{PetitionFormLoader, Receipt, form_as_posted};
 
@@ -31,7 +31,7 @@ pub fn IntakePage() -> impl IntoView {
         other => {
             let (form, errors, error) = form_as_posted(other);
             view! {
-                <Title text=move || t_string!(i18n, intake.title) />
+                <PageTitle text=move || t_string!(i18n, intake.title) />
                 <h1>{t!(i18n, intake.title)}</h1>
                 <p>{move || if clerk { t_string!(i18n, intake.intro) } else { t_string!(i18n, intake.agent_intro) }}</p>
                 {error.map(|error| view! { <ErrorMessage error /> })}

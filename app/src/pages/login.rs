@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use leptos::server_fn::ServerFn;
@@ -8,6 +7,7 @@ use leptos::server_fn::error::ServerFnUrlError;
 use crate::api::Login;
 use crate::components::auth::use_auth;
 use crate::components::status::ErrorMessage;
+use crate::components::title::PageTitle;
 use crate::error::AppError;
 use crate::i18n::*;
 
@@ -31,7 +31,7 @@ pub fn LoginPage() -> impl IntoView {
     };
     let error = move || auth.login.value().get().and_then(Result::err).or_else(url_error);
     view! {
-        <Title text=move || t_string!(i18n, login.title) />
+        <PageTitle text=move || t_string!(i18n, login.title) />
         <section class="narrow">
             <h1>{t!(i18n, login.title)}</h1>
             <p>{t!(i18n, login.intro)}</p>

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::get_org_structure;
 use crate::components::status::{ErrorMessage, Loading};
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 /// The township petition office's desk.
@@ -11,7 +11,7 @@ pub fn OfficeHome() -> impl IntoView {
     let i18n = use_i18n();
     let structure = Resource::new(|| (), |_| get_org_structure());
     view! {
-        <Title text=move || t_string!(i18n, office.title) />
+        <PageTitle text=move || t_string!(i18n, office.title) />
         <h1>{t!(i18n, office.title)}</h1>
         <p>{t!(i18n, office.intro)}</p>
         <Suspense fallback=|| view! { <Loading /> }>

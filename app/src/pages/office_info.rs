@@ -3,10 +3,10 @@
 
 use domain::office::OfficeInfo;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{SetOfficeInfo, get_office_info};
 use crate::components::status::{ErrorMessage, Loading, textarea_text};
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 #[component]
@@ -15,7 +15,7 @@ pub fn OfficeInfoPage() -> impl IntoView {
     let save = ServerAction::<SetOfficeInfo>::new();
     let current = Resource::new(move || save.version().get(), |_| get_office_info());
     view! {
-        <Title text=move || t_string!(i18n, office_info.title) />
+        <PageTitle text=move || t_string!(i18n, office_info.title) />
         <h1>{t!(i18n, office_info.title)}</h1>
         <p>{t!(i18n, office_info.intro)}</p>
         <Suspense fallback=|| view! { <Loading /> }>

@@ -4,11 +4,11 @@
 
 use domain::intake::{IntakeSource, PetitionForm};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{Posted, ReceiptView, petition_form_data, posted};
 use crate::components::petition_form::PetitionFormView;
 use crate::components::status::{ErrorMessage, Loading};
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 #[component]
@@ -19,7 +19,7 @@ pub fn PetitionPage() -> impl IntoView {
         other => {
             let (form, errors, error) = form_as_posted(other);
             view! {
-                <Title text=move || t_string!(i18n, petition.title) />
+                <PageTitle text=move || t_string!(i18n, petition.title) />
                 <h1>{t!(i18n, petition.title)}</h1>
                 <p>{t!(i18n, petition.intro)}</p>
                 {error.map(|error| view! { <ErrorMessage error /> })}
@@ -84,7 +84,7 @@ pub fn Receipt(receipt: ReceiptView) -> impl IntoView {
     let case = format!("/office/petitions/{}", receipt.petition_id);
     let time = receipt.received_at.clone();
     view! {
-        <Title text=move || t_string!(i18n, receipt.title) />
+        <PageTitle text=move || t_string!(i18n, receipt.title) />
         <section class="receipt printable" aria-labelledby="receipt-title">
             <h1 id="receipt-title">{t!(i18n, receipt.title)}</h1>
             <p role="status" class="notice-ok">{t!(i18n, receipt.done)}</p>

@@ -5,24 +5,18 @@
 
 use domain::registry::{Deadline, PetitionDetail};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::petition_case;
 use crate::components::status::{ErrorMessage, Loading};
+use leptos_meta::Title;
 
 #[component]
 pub fn PrintPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || {
-        params.with(|p| {
-            p.get("id")
-                .and_then(|id| id.parse::<i64>().ok())
-                .unwrap_or_default()
-        })
-    };
+    let id = super::id_param();
     let doc = move || params.with(|p| p.get("doc").unwrap_or_default());
-    let case = Resource::new(id, petition_case);
+    let case = Resource::new(move || id.get(), petition_case);
     view! {
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {

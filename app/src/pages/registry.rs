@@ -4,12 +4,12 @@
 use domain::petition::{Channel, PetitionKind, PetitionState};
 use domain::registry::{RegistryFilter, RegistryPage, Sort};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{FormData, petition_form_data, petition_registry};
 use crate::components::labels::{channel_label, kind_label, state_label};
 use crate::components::status::{ErrorMessage, Loading};
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 fn query_string(pairs: &[(&'static str, String)]) -> String {
@@ -30,7 +30,7 @@ pub fn RegistryPage() -> impl IntoView {
     let page = Resource::new(move || filter.get(), petition_registry);
     let options = Resource::new(|| (), |_| petition_form_data());
     view! {
-        <Title text=move || t_string!(i18n, registry.title) />
+        <PageTitle text=move || t_string!(i18n, registry.title) />
         <h1>{t!(i18n, registry.title)}</h1>
         <p class="row-actions">
             <a class="button" href="/office/petitions?state=submitted">{t!(i18n, registry.inbox)}</a>

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{CreateOrgUnit, get_org_structure, import_roster};
 use crate::components::status::ErrorMessage;
+use crate::components::title::PageTitle;
 use crate::error::AppError;
 use crate::i18n::*;
 
@@ -24,7 +24,7 @@ pub fn RosterPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text=move || t_string!(i18n, roster.title) />
+        <PageTitle text=move || t_string!(i18n, roster.title) />
         <h1>{t!(i18n, roster.title)}</h1>
         <p>{t!(i18n, roster.intro)}</p>
         <ul class="hint-list">

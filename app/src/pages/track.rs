@@ -5,12 +5,12 @@
 use domain::petition::Rating;
 use domain::registry::PublicStatus;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{Posted, posted};
 use crate::components::labels::{DeadlineList, outcome_label, rating_label, state_label, step_label};
 use crate::components::status::ErrorMessage;
+use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 #[component]
@@ -33,7 +33,7 @@ pub fn TrackPage() -> impl IntoView {
     };
     let found = matches!(result, Some(Ok(_)));
     view! {
-        <Title text=move || t_string!(i18n, track.title) />
+        <PageTitle text=move || t_string!(i18n, track.title) />
         <h1>{t!(i18n, track.title)}</h1>
         {match result {
             Some(Ok(status)) => view! { <Status status code=code.clone() password=password.clone() evaluated /> }.into_any(),

@@ -1,13 +1,13 @@
 use domain::auth::{Role, UserSummary};
 use domain::org::OrgStructure;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{
     CreateUser, ResetUserPassword, RevokeUserSessions, SetUserDisabled, get_org_structure, list_users,
 };
 use crate::components::auth::role_label;
 use crate::components::status::{ErrorMessage, Loading};
+use crate::components::title::PageTitle;
 use crate::error::AppError;
 use crate::i18n::*;
 
@@ -46,7 +46,7 @@ pub fn UsersPage() -> impl IntoView {
             })
     };
     view! {
-        <Title text=move || t_string!(i18n, users.title) />
+        <PageTitle text=move || t_string!(i18n, users.title) />
         <h1>{t!(i18n, users.title)}</h1>
         <section aria-labelledby="create-title" class="narrow">
             <h2 id="create-title">{t!(i18n, users.create_title)}</h2>
