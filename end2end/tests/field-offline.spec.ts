@@ -57,7 +57,7 @@ async function fileReport(
   await expect(page.locator("#place")).toHaveValue("");
 }
 
-test("a week of field work without signal reaches the township exactly once", async ({}, testInfo) => {
+test("a week of field work without signal reaches the township exactly once", async ({ browser }, testInfo) => {
   test.setTimeout(180_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "minqing-phone-"));
   const use = testInfo.project.use as Record<string, unknown>;
@@ -153,6 +153,24 @@ test("a week of field work without signal reaches the township exactly once", as
   await phone.close();
   fs.rmSync(dir, { recursive: true, force: true });
   expect(problems.filter((p) => !p.includes("Failed to load resource") && !p.includes("ERR_INTERNET_DISCONNECTED"))).toEqual([]);
+
+  // At the township, a clerk's inbox holds each of the three reports exactly once, the
+  // urgent one flagged, and last week's overview shows the village's zero report.
+  const office = await browser.newContext();
+  const desk = await office.newPage();
+  await loginAs(desk, "clerk");
+  await desk.goto("/office/reports");
+  const inbox = desk.locator("#inbox tbody tr");
+  for (const place of ["东湖村三组", "东湖村村口桥", "村东工地"]) {
+    await expect(inbox.filter({ hasText: place })).toHaveCount(1);
+  }
+  await expect(inbox.filter({ hasText: "村东工地" })).toContainText("紧急");
+  await expect(desk.locator("#urgent-waiting")).toBeVisible();
+  await desk.goto("/office/weekly");
+  await desk.getByRole("link", { name: "上一周" }).click();
+  const village = desk.locator("#weekly tbody tr").filter({ hasText: "东湖村" });
+  await expect(village).toHaveAttribute("data-status", /^(zero|late)$/);
+  await office.close();
 });
 
 test("a report the server sends back shows why, and is fixed and sent again", async ({ browser }) => {
