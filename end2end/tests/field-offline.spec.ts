@@ -173,7 +173,7 @@ test("a week of field work without signal reaches the township exactly once", as
   await office.close();
 });
 
-test("a report the server sends back shows why, and is fixed and sent again", async ({ browser }) => {
+test("a report the server sends back shows why, is fixed and sent again, and the township's question reaches the phone", async ({ browser }) => {
   test.setTimeout(90_000);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -216,5 +216,23 @@ test("a report the server sends back shows why, and is fixed and sent again", as
   await expect(page.getByTestId("outbox-badge")).toHaveCount(0, { timeout: 30_000 });
   await expect(page.getByTestId("attention").locator("li")).toHaveCount(0);
   await expect(page.getByTestId("sent").locator("li").first()).toBeVisible();
+
+  // The township asks for more; the officer's phone shows the question after its next sync.
+  const office = await browser.newContext();
+  const desk = await office.newPage();
+  await loginAs(desk, "clerk");
+  await desk.goto("/office/reports");
+  await hydrated(desk);
+  await desk.locator("#inbox tbody tr").filter({ hasText: "西岭村五组" }).getByRole("link").first().click();
+  await hydrated(desk);
+  const ask = desk.locator('form[data-step="request_info"]');
+  await ask.locator("textarea").fill("请补充排水沟的现场照片");
+  await ask.getByRole("button").click();
+  await expect(desk.getByText("待信息员补充").first()).toBeVisible();
+  await office.close();
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("sent")).toContainText("乡镇要求补充情况：请补充排水沟的现场照片", { timeout: 30_000 });
   await context.close();
 });
