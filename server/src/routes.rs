@@ -91,6 +91,11 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             std::time::Duration::from_secs(120),
         ))
+        // The field API's limit needs the session (per session, else per address).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::api_rate_limit,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), security::session))
         .layer(middleware::from_fn(security::same_origin_only))
         .layer(middleware::from_fn_with_state(

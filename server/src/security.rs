@@ -1,6 +1,7 @@
-//! The edge's guards, in the order a request meets them: the peer address, the
-//! cross-origin check on every state-changing request, the session, and the security
-//! headers (with a fresh CSP nonce per page) on the way out.
+//! The edge's guards, in the order a request meets them: the peer address, the rate
+//! limit per address, the cross-origin check on every state-changing request, the
+//! session, the field API's rate limit (per session), and the security headers (with a
+//! fresh CSP nonce per page) on the way out.
 
 use std::net::SocketAddr;
 
@@ -81,33 +82,64 @@ fn origin_host(origin: &str) -> Option<&str> {
     (matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains('/')).then_some(rest)
 }
 
-/// A token bucket per address for state-changing requests: bursts of `CAPACITY`, then
-/// `REFILL_PER_SEC` a second. Generous for people (a clerk at a busy desk posts a few
-/// times a minute), tight for a script hammering a form. Kept in memory: it guards one
-/// server process, and a restart forgets it harmlessly.
-#[derive(Debug, Default)]
+/// How much a bucket holds and how fast it fills again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub capacity: f64,
+    pub refill_per_sec: f64,
+}
+
+/// A token bucket per key for state-changing requests: bursts of `capacity`, then
+/// `refill_per_sec` a second. Kept in memory: it guards one server process, and a
+/// restart forgets it harmlessly.
+#[derive(Debug)]
 pub struct RateLimiter {
+    budget: Budget,
     buckets: std::sync::Mutex<std::collections::HashMap<String, (f64, std::time::Instant)>>,
 }
 
 impl RateLimiter {
-    pub const CAPACITY: f64 = 120.0;
-    pub const REFILL_PER_SEC: f64 = 2.0;
+    /// Per address, for everything but the field API's logged-in calls: generous for
+    /// people (a clerk at a busy desk posts a few times a minute), tight for a script
+    /// hammering a form.
+    pub const PER_ADDRESS: Budget = Budget {
+        capacity: 120.0,
+        refill_per_sec: 2.0,
+    };
+    /// Per session, for the field API (`/api/v1/`): a phone back in signal after a week
+    /// sends its whole queue at once. 200 reports pushed one by one and 50 photos of up
+    /// to 2 MB (a declaration and eight 256 KB chunks each) are 650 requests, with room
+    /// for resends; after that, far more than a phone on a rural link can send. A
+    /// village's officers behind one NAT address each have their own.
+    pub const PER_SESSION: Budget = Budget {
+        capacity: 1_000.0,
+        refill_per_sec: 5.0,
+    };
+
+    pub fn new(budget: Budget) -> Self {
+        Self {
+            budget,
+            buckets: std::sync::Mutex::default(),
+        }
+    }
 
     /// Takes one token for `key`; false when the bucket is empty.
     pub fn allow(&self, key: &str, now: std::time::Instant) -> bool {
+        let Budget {
+            capacity,
+            refill_per_sec,
+        } = self.budget;
         let Ok(mut buckets) = self.buckets.lock() else {
             return true;
         };
         if buckets.len() > 100_000 {
             // Forget full buckets rather than grow without bound.
             buckets.retain(|_, (tokens, at)| {
-                *tokens + now.duration_since(*at).as_secs_f64() * Self::REFILL_PER_SEC < Self::CAPACITY
+                *tokens + now.duration_since(*at).as_secs_f64() * refill_per_sec < capacity
             });
         }
-        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((Self::CAPACITY, now));
-        let refilled =
-            (*tokens + now.duration_since(*at).as_secs_f64() * Self::REFILL_PER_SEC).min(Self::CAPACITY);
+        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((capacity, now));
+        let refilled = (*tokens + now.duration_since(*at).as_secs_f64() * refill_per_sec).min(capacity);
         *at = now;
         if refilled >= 1.0 {
             *tokens = refilled - 1.0;
@@ -119,19 +151,99 @@ impl RateLimiter {
     }
 }
 
-/// Refuses state-changing requests from an address that sends too many (429).
+/// The two kinds of bucket: one per address, one per field API session.
+#[derive(Debug)]
+pub struct RateLimits {
+    pub by_address: RateLimiter,
+    pub by_session: RateLimiter,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            by_address: RateLimiter::new(RateLimiter::PER_ADDRESS),
+            by_session: RateLimiter::new(RateLimiter::PER_SESSION),
+        }
+    }
+}
+
+/// Which bucket a state-changing request draws from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimitKey {
+    /// The peer's address (`""` when unknown).
+    Address(String),
+    /// A field API call with a valid session: the session's token hash.
+    Session(String),
+}
+
+const FIELD_API: &str = "/api/v1/";
+
+impl LimitKey {
+    /// A field API call with a session counts against the session; anything else, an
+    /// API call without a session included, against the address.
+    pub fn of(path: &str, session_token_hash: Option<&str>, address: Option<&str>) -> Self {
+        match session_token_hash {
+            Some(hash) if path.starts_with(FIELD_API) => Self::Session(hash.to_owned()),
+            _ => Self::Address(address.unwrap_or_default().to_owned()),
+        }
+    }
+}
+
+impl RateLimits {
+    pub fn allow(&self, key: &LimitKey, now: std::time::Instant) -> bool {
+        match key {
+            LimitKey::Address(a) => self.by_address.allow(a, now),
+            LimitKey::Session(s) => self.by_session.allow(s, now),
+        }
+    }
+}
+
+fn is_state_changing(request: &Request<Body>) -> bool {
+    !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn check_limit(state: &AppState, key: &LimitKey) -> Option<Response> {
+    if state.rate_limits.allow(key, std::time::Instant::now()) {
+        return None;
+    }
+    match key {
+        LimitKey::Address(address) => tracing::warn!(%address, "rate limit reached"),
+        // The hash is what the database keys the session by; never the token itself.
+        LimitKey::Session(hash) => {
+            tracing::warn!(session = %&hash[..hash.len().min(12)], "field API rate limit reached")
+        }
+    }
+    Some(ServerError::TooManyRequests.into_response())
+}
+
+/// Refuses state-changing requests from an address that sends too many (429). The field
+/// API is left to `api_rate_limit`, which runs once the session is known.
 pub async fn rate_limit(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if !is_state_changing(&request) || request.uri().path().starts_with(FIELD_API) {
         return next.run(request).await;
     }
-    let key = request
+    let address = request.extensions().get::<PeerAddress>().map(|a| a.0.as_str());
+    let key = LimitKey::of(request.uri().path(), None, address);
+    if let Some(refused) = check_limit(&state, &key) {
+        return refused;
+    }
+    next.run(request).await
+}
+
+/// The field API's limit, after the session lookup: per session when there is one, per
+/// address (the same bucket as `rate_limit`'s) when there is none.
+pub async fn api_rate_limit(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+    if !is_state_changing(&request) || !request.uri().path().starts_with(FIELD_API) {
+        return next.run(request).await;
+    }
+    let session = request
         .extensions()
-        .get::<PeerAddress>()
-        .map(|a| a.0.clone())
-        .unwrap_or_default();
-    if !state.rate_limiter.allow(&key, std::time::Instant::now()) {
-        tracing::warn!(address = %key, "rate limit reached");
-        return ServerError::TooManyRequests.into_response();
+        .get::<services::auth::ResolvedSession>()
+        .map(|s| s.token_hash.as_str());
+    let address = request.extensions().get::<PeerAddress>().map(|a| a.0.as_str());
+    let key = LimitKey::of(request.uri().path(), session, address);
+    if let Some(refused) = check_limit(&state, &key) {
+        return refused;
     }
     next.run(request).await
 }
@@ -235,10 +347,10 @@ mod tests {
 
     #[test]
     fn the_rate_limit_allows_a_burst_then_refills() {
-        let limiter = RateLimiter::default();
+        let limiter = RateLimiter::new(RateLimiter::PER_ADDRESS);
         let start = std::time::Instant::now();
         let burst = (0..200).filter(|_| limiter.allow("10.0.0.1", start)).count();
-        assert_eq!(burst, RateLimiter::CAPACITY as usize);
+        assert_eq!(burst, RateLimiter::PER_ADDRESS.capacity as usize);
         assert!(!limiter.allow("10.0.0.1", start));
         // Another address has its own bucket; a second later two more are allowed.
         assert!(limiter.allow("10.0.0.2", start));
@@ -246,6 +358,41 @@ mod tests {
         assert!(limiter.allow("10.0.0.1", later));
         assert!(limiter.allow("10.0.0.1", later));
         assert!(!limiter.allow("10.0.0.1", later));
+    }
+
+    #[test]
+    fn the_field_api_is_limited_per_session_and_the_rest_per_address() {
+        let addr = Some("10.0.0.1");
+        let session = |hash: &str| LimitKey::Session(hash.to_owned());
+        let address = LimitKey::Address("10.0.0.1".to_owned());
+        assert_eq!(LimitKey::of("/api/v1/sync/push", Some("h1"), addr), session("h1"));
+        assert_eq!(LimitKey::of("/api/v1/photos/x", Some("h2"), addr), session("h2"));
+        // No session on the API, or any other path with a session: the address.
+        assert_eq!(LimitKey::of("/api/v1/sync/push", None, addr), address);
+        assert_eq!(LimitKey::of("/api/login", Some("h1"), addr), address);
+        assert_eq!(LimitKey::of("/petition", Some("h1"), addr), address);
+        assert_eq!(LimitKey::of("/api/v1x", Some("h1"), addr), address);
+        assert_eq!(
+            LimitKey::of("/api/v1/sync/push", None, None),
+            LimitKey::Address(String::new())
+        );
+
+        // A phone's whole queue in one go: 200 reports one push each, 50 photos of 2 MB
+        // in eight chunks with a declaration each, all at the same instant.
+        let limits = RateLimits::default();
+        let now = std::time::Instant::now();
+        let sync = 200 + 50 * (1 + 8);
+        assert!((0..sync).all(|_| limits.allow(&session("phone-a"), now)));
+        // A second officer behind the same address is not touched by it, nor the address.
+        assert!((0..sync).all(|_| limits.allow(&session("phone-b"), now)));
+        assert!(limits.allow(&address, now));
+        // The sessions' buckets do end.
+        let budget = RateLimiter::PER_SESSION.capacity as usize;
+        let rest = (0..budget)
+            .filter(|_| limits.allow(&session("phone-a"), now))
+            .count();
+        assert_eq!(rest, budget - sync);
+        assert!(!limits.allow(&session("phone-a"), now));
     }
 
     #[test]

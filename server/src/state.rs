@@ -13,7 +13,7 @@ pub struct AppState {
     pub db: Database,
     pub leptos_options: LeptosOptions,
     pub service_worker: Arc<ServiceWorker>,
-    pub rate_limiter: Arc<crate::security::RateLimiter>,
+    pub rate_limits: Arc<crate::security::RateLimits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -31,7 +31,7 @@ impl AppState {
             db,
             leptos_options,
             service_worker,
-            rate_limiter: Arc::default(),
+            rate_limits: Arc::default(),
         }
     }
 }

@@ -349,3 +349,88 @@ async fn the_api_is_described_and_server_functions_still_answer() {
     let cookie = login(&app, "officer").await;
     assert!(cookie.starts_with("minqing_session="));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phones_whole_queue_passes_the_rate_limit_and_officers_behind_one_address_do_not_starve_each_other()
+{
+    // Every request here comes from the same (unknown) address, as a village behind NAT.
+    let (t, app) = sqlite_app().await;
+    let v = village(&t).await;
+    let officer = login(&app, "officer").await;
+    let grid = login(&app, "gridworker").await;
+    let throttled = |r: &Reply| r.status == StatusCode::TOO_MANY_REQUESTS;
+
+    // A week offline: 200 reports in batches of 10 and 50 photos of three chunks each,
+    // 220 state-changing requests in one go (the per-address budget is 120).
+    let photo = jpeg(600_000);
+    let hash = sha256(&photo);
+    for batch in 0..20 {
+        let records = (0..10)
+            .map(|i| {
+                let n = batch * 10 + i;
+                let mut r = report(&uuid(1_000 + n), v);
+                r["body"]["photos"] = json!(if n < 50 { vec![uuid(2_000 + n)] } else { vec![] });
+                r
+            })
+            .collect();
+        let pushed = push(&app, &officer, records).await;
+        assert_eq!(pushed.status, StatusCode::OK, "batch {batch}: {}", pushed.body);
+        assert!(
+            statuses(&json_of(&pushed)).iter().all(|s| s == "stored"),
+            "{}",
+            pushed.body
+        );
+    }
+    for n in 0..50 {
+        let id = uuid(2_000 + n);
+        let declare =
+            json!({"client_id": id, "byte_size": photo.len(), "sha256": hash, "media_type": "image/jpeg"});
+        let begun = send(&app, post_json("/api/v1/photos", Some(&officer), &declare)).await;
+        assert_eq!(begun.status, StatusCode::CREATED, "photo {n}: {}", begun.body);
+        for (i, chunk) in photo.chunks(services::field::MAX_CHUNK_BYTES).enumerate() {
+            let offset = (i * services::field::MAX_CHUNK_BYTES).to_string();
+            let put = send(&app, put_chunk(&id, &officer, "upload-offset", &offset, chunk)).await;
+            assert_eq!(put.status, StatusCode::OK, "photo {n} chunk {i}: {}", put.body);
+        }
+    }
+
+    // The officer keeps going until their own session's budget ends…
+    let declare = json!({"client_id": uuid(2_000), "byte_size": photo.len(), "sha256": hash, "media_type": "image/jpeg"});
+    let mut sent = 0;
+    loop {
+        let r = send(&app, post_json("/api/v1/photos", Some(&officer), &declare)).await;
+        if throttled(&r) {
+            assert_eq!(json_of(&r)["code"], "throttled");
+            break;
+        }
+        assert!(r.status.is_success(), "{}: {}", r.status, r.body);
+        sent += 1;
+        assert!(sent < 5_000, "the session's budget never ended");
+    }
+    // …while the grid worker at the same address still syncs, and pages still post.
+    let mut theirs = report(&uuid(3_000), v);
+    theirs["author"] = json!("gridworker");
+    theirs["body"]["photos"] = json!([]);
+    let pushed = push(&app, &grid, vec![theirs]).await;
+    assert_eq!(pushed.status, StatusCode::OK, "{}", pushed.body);
+    assert_eq!(statuses(&json_of(&pushed)), ["stored"]);
+    login(&app, "agent").await;
+
+    // Without a session the API counts against the address, like any other POST.
+    let anonymous = json!({ "records": [] });
+    let mut refused = false;
+    for _ in 0..200 {
+        let r = send(&app, post_json("/api/v1/sync/push", None, &anonymous)).await;
+        if throttled(&r) {
+            refused = true;
+            break;
+        }
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    }
+    assert!(refused, "unauthenticated API calls were never limited");
+    // The grid worker's session is still its own.
+    let pull = send(&app, get_with("/api/v1/sync/pull", header::COOKIE, &grid)).await;
+    assert_eq!(pull.status, StatusCode::OK);
+    let again = push(&app, &grid, vec![]).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+}
