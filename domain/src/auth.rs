@@ -294,6 +294,12 @@ impl CurrentUser {
         self.has_role(Role::InfoOfficer) || self.has_role(Role::GridWorker)
     }
 
+    /// Files the village's weekly screening report: the village's information officer.
+    /// A grid worker reports disputes and hazards of the grid, and the officer lists them.
+    pub fn files_weekly_reports(&self) -> bool {
+        self.has_role(Role::InfoOfficer)
+    }
+
     pub fn has_office_role(&self) -> bool {
         self.roles().any(|r| !r.is_field())
     }

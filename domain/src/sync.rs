@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::field::{InboxState, InboxStep, ReportKind, Week, WeeklyStatus};
+use crate::field::{InboxState, InboxStep, ReportKind, Severity, Week, WeeklyStatus};
 use crate::petition::{Refusal, names};
 use crate::validation::{FieldError, Problem};
 
@@ -265,7 +265,21 @@ pub struct FieldSetup {
     pub report_kinds: Vec<ReportKind>,
     /// Last week's and this week's status for each of the caller's villages.
     pub weekly: Vec<VillageWeek>,
+    /// The reports of those villages and weeks that the township has, from any phone.
+    #[serde(default)]
+    pub week_reports: Vec<WeekReport>,
     pub server_time: DateTime<Utc>,
+}
+
+/// A dispute or hazard report of one of the caller's villages, found last week or this
+/// week, as the township has it: the weekly report lists it whichever phone sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekReport {
+    pub client_id: String,
+    pub village_id: i64,
+    pub kind: String,
+    pub severity: Severity,
+    pub found_at: DateTime<Utc>,
 }
 
 impl FieldSetup {
@@ -292,6 +306,9 @@ pub struct PullResponse {
     pub report_kinds: Vec<ReportKind>,
     /// This week's report status for each of the caller's villages.
     pub weekly: Vec<VillageWeek>,
+    /// The reports of those villages found last week or this week, from any phone.
+    #[serde(default)]
+    pub week_reports: Vec<WeekReport>,
     pub server_time: DateTime<Utc>,
 }
 

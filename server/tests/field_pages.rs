@@ -39,6 +39,16 @@ async fn the_field_pages_render_with_the_forms_data() {
         let home = send(&app, get_with("/field", header::COOKIE, &officer)).await;
         assert!(home.body.contains(r#"href="/field/report""#), "{}", t.label);
         assert!(home.body.contains("本周排查报告"), "{}", t.label);
+        assert!(home.body.contains(r#"href="/field/weekly""#), "{}", t.label);
+
+        // A grid worker reports from the grid; the weekly report is the village officer's.
+        let grid = login(&app, "gridworker").await;
+        let home = send(&app, get_with("/field", header::COOKIE, &grid)).await;
+        assert!(home.body.contains(r#"href="/field/report""#), "{}", t.label);
+        assert!(!home.body.contains(r#"href="/field/weekly""#), "{}", t.label);
+        let weekly = send(&app, get_with("/field/weekly", header::COOKIE, &grid)).await;
+        assert!(weekly.body.contains("周报由村（社区）信息员填报"), "{}", t.label);
+        assert!(!weekly.body.contains("提交零报告"), "{}", t.label);
     }
 }
 

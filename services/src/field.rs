@@ -450,9 +450,13 @@ pub async fn pull(db: &Database, caller: &Caller, cursor: i64) -> Result<PullRes
         more,
         report_kinds: setup.report_kinds,
         weekly: setup.weekly,
+        week_reports: setup.week_reports,
         server_time: setup.server_time,
     })
 }
+
+/// The most reports a phone is sent for its weekly lists: two weeks of a busy village.
+const MAX_WEEK_REPORTS: i64 = 500;
 
 /// The kinds and villages a field phone fills its forms from (also sent with each pull).
 /// `None` for someone with no village to report for (a petition agent, say).
@@ -475,6 +479,8 @@ async fn field_setup(db: &Database, caller: &Caller, township: i64, grants: &[&G
         }
     }
     let this_week = Week::of(caller.now);
+    let ids: Vec<i64> = villages.iter().map(|v| v.0).collect();
+    let span = (this_week.previous().utc_range().0, this_week.utc_range().1);
     Ok(FieldSetup {
         report_kinds: db.report_kinds(township).await?,
         weekly: village_weeks(
@@ -485,6 +491,9 @@ async fn field_setup(db: &Database, caller: &Caller, township: i64, grants: &[&G
             caller.now,
         )
         .await?,
+        week_reports: db
+            .village_reports_between(township, &ids, span, MAX_WEEK_REPORTS)
+            .await?,
         server_time: caller.now,
     })
 }

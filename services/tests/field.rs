@@ -778,3 +778,103 @@ async fn two_phones_resending_at_once_store_each_record_exactly_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_weekly_list_holds_the_villages_reports_from_every_phone() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let at = |found: &str, village: i64| {
+            let mut body = report_body(village, "serious");
+            body["found_at"] = json!(found);
+            body["photos"] = json!([]);
+            body
+        };
+        // The grid worker reports from a grid of the officer's village, on another phone.
+        let grid = login(&db, "gridworker").await;
+        let pushed = field::push(
+            &db,
+            &grid,
+            &batch(vec![
+                record(
+                    &uuid(1),
+                    "gridworker",
+                    "field_report",
+                    at("2026-11-25T09:00:00+08:00", d.village),
+                ),
+                record(
+                    &uuid(2),
+                    "gridworker",
+                    "field_report",
+                    at("2026-11-17T09:00:00+08:00", d.village),
+                ),
+                // Three weeks back: no weekly report the phone offers can list it.
+                record(
+                    &uuid(3),
+                    "gridworker",
+                    "field_report",
+                    at("2026-11-04T09:00:00+08:00", d.village),
+                ),
+            ]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(statuses(&pushed), ["stored"; 3], "{label}");
+        let neighbour = login(&db, "neighbour").await;
+        let theirs = field::push(
+            &db,
+            &neighbour,
+            &batch(vec![record(
+                &uuid(4),
+                "neighbour",
+                "field_report",
+                at("2026-11-25T08:00:00+08:00", d.other_village),
+            )]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(statuses(&theirs), ["stored"], "{label}");
+
+        // The village's officer, whose phone never saw them, is offered this week's and
+        // last week's, and nothing of the neighbouring village.
+        let officer = login(&db, "officer").await;
+        let setup = field::setup(&db, &officer).await.unwrap().expect("a reporter");
+        let listed: Vec<(&str, Week)> = setup
+            .week_reports
+            .iter()
+            .map(|r| (r.client_id.as_str(), Week::of(r.found_at)))
+            .collect();
+        let this_week = Week::of(t0());
+        assert_eq!(
+            listed,
+            [
+                (uuid(2).as_str(), this_week.previous()),
+                (uuid(1).as_str(), this_week)
+            ],
+            "{label}"
+        );
+        assert!(
+            setup
+                .week_reports
+                .iter()
+                .all(|r| r.village_id == d.village && r.kind == "land")
+        );
+        // Pull carries the same list, so a phone that stays open keeps it fresh.
+        let pulled = field::pull(&db, &officer, 0).await.unwrap();
+        assert_eq!(pulled.week_reports, setup.week_reports, "{label}");
+
+        // The officer's weekly report lists the grid worker's report.
+        let weekly = field::push(
+            &db,
+            &officer,
+            &batch(vec![record(
+                &uuid(5),
+                "officer",
+                "weekly_report",
+                json!({ "village_id": d.village, "week": this_week.to_string(), "zero": false, "items": [uuid(1)] }),
+            )]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(statuses(&weekly), ["stored"], "{label}");
+    }
+}

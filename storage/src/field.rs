@@ -10,7 +10,7 @@ use domain::field::{
     check_item,
 };
 use domain::petition::Refusal;
-use domain::sync::{Change, ChangeKind, RecordType, Rejection};
+use domain::sync::{Change, ChangeKind, RecordType, Rejection, WeekReport};
 use domain::{FieldError, Problem};
 use sqlx::{Acquire, QueryBuilder, Row};
 
@@ -765,6 +765,45 @@ impl Database {
             .bind(week)
             .fetch_all(pool)
             .await?)
+        })
+    }
+
+    /// The reports of these villages found in `[from, to)`, oldest first, at most `limit`:
+    /// what a weekly report may list.
+    pub async fn village_reports_between(
+        &self,
+        township_id: i64,
+        villages: &[i64],
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        limit: i64,
+    ) -> Result<Vec<WeekReport>> {
+        if villages.is_empty() {
+            return Ok(Vec::new());
+        }
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(
+                "SELECT client_uuid, village_id, kind, severity, found_at FROM field_report WHERE township_id = ",
+            );
+            qb.push_bind(township_id).push(" AND village_id IN (");
+            let mut list = qb.separated(", ");
+            for v in villages {
+                list.push_bind(*v);
+            }
+            qb.push(") AND found_at >= ").push_bind(from);
+            qb.push(" AND found_at < ").push_bind(to);
+            qb.push(" ORDER BY found_at, id LIMIT ").push_bind(limit);
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(WeekReport {
+                    client_id: row.try_get("client_uuid")?,
+                    village_id: row.try_get("village_id")?,
+                    kind: row.try_get("kind")?,
+                    severity: decode("severity", row.try_get("severity")?, Severity::parse)?,
+                    found_at: row.try_get("found_at")?,
+                });
+            }
+            Ok(out)
         })
     }
 

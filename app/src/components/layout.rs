@@ -158,9 +158,8 @@ impl NavItem {
             NavItem::Reports => has(Role::Clerk) || has(Role::CaseLeader),
             NavItem::Weekly => has(Role::Clerk) || has(Role::CaseLeader) || has(Role::Admin),
             // Report pages only for those who report from a village or grid.
-            NavItem::FieldReport | NavItem::FieldWeekly | NavItem::FieldOutbox => {
-                user.is_some_and(|u| u.files_field_reports())
-            }
+            NavItem::FieldReport | NavItem::FieldOutbox => user.is_some_and(|u| u.files_field_reports()),
+            NavItem::FieldWeekly => user.is_some_and(|u| u.files_weekly_reports()),
             _ => true,
         }
     }

@@ -124,6 +124,7 @@ pub fn answer_text(i18n: I18n, change: &Change) -> String {
 #[component]
 pub fn FieldHome() -> impl IntoView {
     let i18n = use_i18n();
+    let auth = crate::components::auth::use_auth();
     let structure = Resource::new(|| (), |_| get_org_structure());
     let outbox = use_outbox();
     let unsent = move || outbox.map_or(0, |o| o.unsent());
@@ -135,11 +136,12 @@ pub fn FieldHome() -> impl IntoView {
             {move || Suspend::new(async move {
                 // Petition agents have no village to report for: their desk is the intake form.
                 field_setup().await.ok().flatten().map(|s| {
+                    let weekly = auth.me.with_untracked(|u| u.as_ref().is_some_and(|u| u.files_weekly_reports()));
                     let this_week = s.weekly.iter().filter(|w| w.week == domain::field::Week::of(s.server_time)).cloned().collect::<Vec<_>>();
                     view! {
                         <nav class="field-actions" aria-label=move || t_string!(i18n, field.actions)>
                             <a class="action-tile" href="/field/report">{t!(i18n, field.new_report)}</a>
-                            <a class="action-tile" href="/field/weekly">{t!(i18n, field.weekly_report)}</a>
+                            {weekly.then(|| view! { <a class="action-tile" href="/field/weekly">{t!(i18n, field.weekly_report)}</a> })}
                             <a class="action-tile" href="/field/outbox">
                                 {t!(i18n, field.outbox)}
                                 <span class="count" data-testid="home-unsent">{move || unsent().to_string()}</span>

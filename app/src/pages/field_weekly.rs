@@ -29,11 +29,16 @@ pub fn WeeklyPage() -> impl IntoView {
         <PageTitle text=move || t_string!(i18n, field.weekly_title) />
         <h1>{t!(i18n, field.weekly_title)}</h1>
         <p>{t!(i18n, field.weekly_intro)}</p>
-        {with_setup(|setup| view! { <WeeklyForm setup /> })}
+        {if use_auth().me.with_untracked(|u| u.as_ref().is_some_and(|u| u.files_weekly_reports())) {
+            with_setup(|setup| view! { <WeeklyForm setup /> }).into_any()
+        } else {
+            view! { <p class="notice" data-testid="weekly-officers-only">{t!(i18n, field.weekly_officers_only)}</p> }.into_any()
+        }}
     }
 }
 
-/// A report of the chosen village and week known to this phone: queued or sent.
+/// A report of the chosen village and week: queued or sent from this phone, or at the
+/// township from another phone of the village.
 #[derive(Debug, Clone, PartialEq)]
 struct Item {
     id: String,
@@ -50,6 +55,7 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
     let villages = setup.villages();
     let kinds = StoredValue::new(setup.report_kinds.clone());
     let statuses = StoredValue::new(setup.weekly.clone());
+    let at_township = StoredValue::new(setup.week_reports.clone());
     let this_week = Week::of(setup.server_time);
     let weeks = [this_week, this_week.previous()];
 
@@ -129,6 +135,21 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
                         queued: false,
                     }),
             );
+        });
+        at_township.with_value(|reports| {
+            for r in reports {
+                if Some(r.village_id) == v
+                    && Week::of(r.found_at).to_string() == w
+                    && !out.iter().any(|i| i.id == r.client_id)
+                {
+                    out.push(Item {
+                        id: r.client_id.clone(),
+                        kind: r.kind.clone(),
+                        severity: r.severity.as_str().to_owned(),
+                        queued: false,
+                    });
+                }
+            }
         });
         out
     };
