@@ -40,6 +40,18 @@ pub async fn sqlite() -> TestDb {
 
 /// A new, empty database on the test PostgreSQL server, or `None` if there is none.
 pub async fn postgres() -> Option<TestDb> {
+    let url = postgres_url().await?;
+    let db = Database::connect(&url).await.expect("open postgres");
+    Some(TestDb {
+        label: "postgres",
+        db,
+        _dir: None,
+    })
+}
+
+/// The URL of a new, empty database on the test PostgreSQL server (for a test that
+/// hands it to another process), or `None` if there is none.
+pub async fn postgres_url() -> Option<String> {
     let Ok(admin_url) = std::env::var("MINQING_TEST_PG_URL") else {
         if std::env::var("MINQING_REQUIRE_PG").is_ok_and(|v| v == "1") {
             panic!("MINQING_REQUIRE_PG=1 but MINQING_TEST_PG_URL is not set");
@@ -47,13 +59,7 @@ pub async fn postgres() -> Option<TestDb> {
         eprintln!("note: MINQING_TEST_PG_URL not set; PostgreSQL half of the suite skipped");
         return None;
     };
-    let url = create_pg_database(&admin_url).await;
-    let db = Database::connect(&url).await.expect("open postgres");
-    Some(TestDb {
-        label: "postgres",
-        db,
-        _dir: None,
-    })
+    Some(create_pg_database(&admin_url).await)
 }
 
 /// Creates a uniquely named database on the server behind `admin_url`; returns its URL.
