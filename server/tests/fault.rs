@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
 const PHONES: usize = 6;
-const REPORTS_PER_PHONE: usize = 500;
+const REPORTS_PER_PHONE: usize = 1_000;
 const BATCH: usize = 100;
 
 /// xorshift64*: the kill moments and the phones' pauses. The seed is printed, so a
@@ -260,7 +260,13 @@ struct PhoneRun {
 
 /// A phone's sync loop: the first `BATCH` records of the queue, sent until an answer
 /// arrives; the records answered `stored` or `duplicate` leave the queue.
-async fn phone(addr: String, cookie: String, mut queue: VecDeque<(String, Value)>, seed: u64) -> PhoneRun {
+async fn phone(
+    addr: String,
+    cookie: String,
+    mut queue: VecDeque<(String, Value)>,
+    seed: u64,
+    answered: Arc<AtomicUsize>,
+) -> PhoneRun {
     let mut rng = Rng(seed | 1);
     let mut run = PhoneRun::default();
     let started = Instant::now();
@@ -300,6 +306,9 @@ async fn phone(addr: String, cookie: String, mut queue: VecDeque<(String, Value)
             }
             None => None,
         };
+        if results.is_some() {
+            answered.fetch_add(1, Ordering::SeqCst);
+        }
         let Some(results) = results else {
             run.resent += 1;
             tokio::time::sleep(Duration::from_millis(20 + rng.below(80))).await;
@@ -371,33 +380,36 @@ async fn push_through_kills(label: &str, url: String) {
     let mut phones = Vec::new();
     let mut expected = BTreeSet::new();
     let done = Arc::new(AtomicUsize::new(0));
+    let answered = Arc::new(AtomicUsize::new(0));
     for p in 0..PHONES {
         let cookie = login(&server.addr).await;
         let queue: VecDeque<(String, Value)> =
             (0..REPORTS_PER_PHONE).map(|n| report(p, n, village)).collect();
         let ids: BTreeSet<String> = queue.iter().map(|(id, _)| id.clone()).collect();
         expected.extend(ids.iter().cloned());
-        let (addr, done) = (server.addr.clone(), done.clone());
+        let (addr, done, answered) = (server.addr.clone(), done.clone(), answered.clone());
         let phone_seed = seed.wrapping_mul(31).wrapping_add(p as u64);
         phones.push((
             ids,
             tokio::spawn(async move {
-                let run = phone(addr, cookie, queue, phone_seed).await;
+                let run = phone(addr, cookie, queue, phone_seed, answered).await;
                 done.fetch_add(1, Ordering::SeqCst);
                 run
             }),
         ));
     }
 
-    // The killer: at a random moment SIGKILL, then start again, until every phone is done.
+    // The killer: after every few answered pushes (one to four), at a random moment
+    // within the next 40 ms, SIGKILL, then start again, until every phone is done. Counting
+    // answers rather than time keeps it killing however fast the server is.
     let mut rng = Rng(seed);
     let mut kills = 0;
     while done.load(Ordering::SeqCst) < PHONES {
-        let wait = Duration::from_millis(50 + rng.below(500));
-        let until = Instant::now() + wait;
-        while Instant::now() < until && done.load(Ordering::SeqCst) < PHONES {
-            tokio::time::sleep(Duration::from_millis(5)).await;
+        let target = answered.load(Ordering::SeqCst) + 1 + usize::try_from(rng.below(4)).unwrap_or(0);
+        while answered.load(Ordering::SeqCst) < target && done.load(Ordering::SeqCst) < PHONES {
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
+        tokio::time::sleep(Duration::from_millis(rng.below(40))).await;
         if done.load(Ordering::SeqCst) == PHONES {
             break;
         }
