@@ -147,6 +147,9 @@ fn first_problem(errors: Vec<FieldError>) -> Rejection {
     }
 }
 
+/// Where each village (and grid) named in a batch sits, looked up once per batch.
+type Places = HashMap<(i64, Option<i64>), Option<Location>>;
+
 /// Checks one record's body and scope. A scope refusal is logged.
 async fn check_record(
     db: &Database,
@@ -154,6 +157,7 @@ async fn check_record(
     township: i64,
     grants: &[&Grant],
     kinds: &[ReportKind],
+    places: &mut Places,
     e: &Envelope,
 ) -> Result<std::result::Result<Checked, Rejection>> {
     let me = caller.user()?;
@@ -225,7 +229,14 @@ async fn check_record(
             }));
         }
     };
-    let location = report_location(db, township, village, grid).await?;
+    let location = match places.get(&(village, grid)) {
+        Some(known) => known.clone(),
+        None => {
+            let found = report_location(db, township, village, grid).await?;
+            places.insert((village, grid), found.clone());
+            found
+        }
+    };
     match location {
         Some(l) if allows(me, Action::Write, ResourceKind::FieldReport, &l) => Ok(Ok(checked)),
         _ => {
@@ -282,6 +293,7 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
     let receipts = db.sync_receipts(&ids).await?;
     let kinds = db.report_kinds(township).await?;
     let mut ready: Vec<Ready> = Vec::new();
+    let mut places = Places::new();
     for (index, envelope, hash) in envelopes {
         if let Some(r) = receipts.iter().find(|r| r.client_id == envelope.client_id) {
             let outcome = match r.judge(me.user_id, &hash) {
@@ -294,7 +306,7 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
             });
             continue;
         }
-        match check_record(db, caller, township, &grants, &kinds, &envelope).await? {
+        match check_record(db, caller, township, &grants, &kinds, &mut places, &envelope).await? {
             Ok(checked) => ready.push(Ready {
                 index,
                 envelope,
@@ -343,20 +355,54 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
             }
         })
         .collect();
-    let stored = db.push_records(township, &entries, caller.now).await?;
+    // What was answered before storing (malformed, author, duplicate, scope…) and
+    // what storing came to, in batch order: the batch's `sync_push` entry counts both.
+    let early: Vec<&Outcome> = results.iter().flatten().map(|r| &r.outcome).collect();
+    let audit = |stored: &[Stored]| {
+        let mut entries = Vec::new();
+        for (r, s) in ready.iter().zip(stored) {
+            if let (Stored::Stored, Checked::Report(report)) = (s, &r.checked)
+                && report.is_urgent()
+            {
+                // Art. 25: reported upward at once. The inbox lists it first, flagged.
+                let mut entry = caller.audit(AuditAction::UrgentReport, AuditOutcome::Ok);
+                entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
+                entry.record_id = Some(r.envelope.client_id.clone());
+                entry.township_id = Some(township);
+                entry.detail = Some(format!("village {} {}", report.village_id, report.kind));
+                entries.push(entry);
+            }
+        }
+        let count = |early_match: fn(&Outcome) -> bool, stored_match: fn(&Stored) -> bool| {
+            early.iter().filter(|o| early_match(o)).count()
+                + stored.iter().filter(|s| stored_match(s)).count()
+        };
+        let mut entry = caller.audit(AuditAction::SyncPush, AuditOutcome::Ok);
+        entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
+        entry.township_id = Some(township);
+        entry.detail = Some(format!(
+            "{} records: {} stored, {} duplicate, {} rejected, {} conflict",
+            early.len() + stored.len(),
+            count(|o| *o == Outcome::Stored, |s| *s == Stored::Stored),
+            count(|o| *o == Outcome::Duplicate, |s| *s == Stored::Duplicate),
+            count(
+                |o| matches!(o, Outcome::Rejected { .. }),
+                |s| matches!(s, Stored::Rejected(_))
+            ),
+            count(|o| *o == Outcome::Conflict, |s| *s == Stored::Conflict),
+        ));
+        entries.push(entry);
+        entries
+    };
+    let stored = db
+        .push_records_audited(township, &entries, caller.now, &audit)
+        .await?;
     for (r, s) in ready.iter().zip(stored) {
         let outcome = match s {
             Stored::Stored => {
                 if let Checked::Report(report) = &r.checked
                     && report.is_urgent()
                 {
-                    // Art. 25: reported upward at once. The inbox lists it first, flagged.
-                    let mut entry = caller.audit(AuditAction::UrgentReport, AuditOutcome::Ok);
-                    entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
-                    entry.record_id = Some(r.envelope.client_id.clone());
-                    entry.township_id = Some(township);
-                    entry.detail = Some(format!("village {} {}", report.village_id, report.kind));
-                    db.append_audit(&entry).await?;
                     tracing::warn!(client_id = %r.envelope.client_id, village = report.village_id, "urgent field report");
                 }
                 Outcome::Stored
@@ -371,19 +417,6 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
         });
     }
     let results: Vec<RecordResult> = results.into_iter().flatten().collect();
-    let count = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
-    let mut entry = caller.audit(AuditAction::SyncPush, AuditOutcome::Ok);
-    entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
-    entry.township_id = Some(township);
-    entry.detail = Some(format!(
-        "{} records: {} stored, {} duplicate, {} rejected, {} conflict",
-        results.len(),
-        count(|o| *o == Outcome::Stored),
-        count(|o| *o == Outcome::Duplicate),
-        count(|o| matches!(o, Outcome::Rejected { .. })),
-        count(|o| *o == Outcome::Conflict),
-    ));
-    db.append_audit(&entry).await?;
     Ok(PushResponse { results })
 }
 

@@ -21,28 +21,38 @@ pub enum AuditScope {
     Townships(Vec<i64>),
 }
 
+/// Appends `entries` through `executor` (a pool, or a transaction they belong to) in one
+/// statement.
+macro_rules! insert_audits {
+    ($executor:expr, $entries:expr) => {{
+        let entries: &[NewAuditEntry] = $entries;
+        let mut qb = sqlx::QueryBuilder::new(
+            "INSERT INTO audit_log (at, user_id, username, action, record_kind, record_id, outcome, \
+             township_id, address, user_agent, detail) ",
+        );
+        qb.push_values(entries, |mut b, e| {
+            b.push_bind(e.at)
+                .push_bind(e.user_id)
+                .push_bind(&e.username)
+                .push_bind(e.action.as_str())
+                .push_bind(&e.record_kind)
+                .push_bind(&e.record_id)
+                .push_bind(e.outcome.as_str())
+                .push_bind(e.township_id)
+                .push_bind(&e.address)
+                .push_bind(&e.user_agent)
+                .push_bind(&e.detail);
+        });
+        qb.build().execute($executor).await
+    }};
+}
+pub(crate) use insert_audits;
+
 /// Appends `entry` through `executor` (a pool, or a transaction the entry belongs to).
 macro_rules! insert_audit {
     ($executor:expr, $entry:expr) => {{
         let e: &NewAuditEntry = $entry;
-        sqlx::query(
-            "INSERT INTO audit_log (at, user_id, username, action, record_kind, record_id, outcome, \
-             township_id, address, user_agent, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(e.at)
-        .bind(e.user_id)
-        .bind(&e.username)
-        .bind(e.action.as_str())
-        .bind(&e.record_kind)
-        .bind(&e.record_id)
-        .bind(e.outcome.as_str())
-        .bind(e.township_id)
-        .bind(&e.address)
-        .bind(&e.user_agent)
-        .bind(&e.detail)
-        .execute($executor)
-        .await
+        $crate::audit::insert_audits!($executor, std::slice::from_ref(e))
     }};
 }
 pub(crate) use insert_audit;

@@ -12,8 +12,12 @@ use domain::field::{
 use domain::petition::Refusal;
 use domain::sync::{Change, ChangeKind, RecordType, Rejection, WeekReport};
 use domain::{FieldError, Problem};
+use std::collections::{HashMap, HashSet};
+
+use domain::audit::NewAuditEntry;
 use sqlx::{Acquire, QueryBuilder, Row};
 
+use crate::audit::insert_audits;
 use crate::database::BeginWrite;
 use crate::{Database, Result, StorageError, with_pool};
 
@@ -290,6 +294,297 @@ where
     }
 }
 
+/// Inserts `$rows` (`&[(&PushEntry, &ReportInsert)]`) into `field_report`, and the photos
+/// they name, with one statement each through `$sp`: what a single record and a run of
+/// them share.
+macro_rules! insert_reports {
+    ($sp:expr, $rows:expr, $at:expr) => {{
+        let rows: &[(&PushEntry<'_>, &ReportInsert<'_>)] = $rows;
+        let done: Result<()> = async {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO field_report (client_uuid, township_id, village_id, grid_id, kind, category, \
+                 severity, urgent, place, latitude, longitude, accuracy_m, found_at, parties, person_count, \
+                 description, action_taken, needs_township, state, author_id, device_id, created_at, \
+                 received_at, updated_at) ",
+            );
+            qb.push_values(rows, |mut b, (e, r)| {
+                let n = r.report;
+                b.push_bind(e.client_id)
+                    .push_bind(r.township_id)
+                    .push_bind(n.village_id)
+                    .push_bind(n.grid_id)
+                    .push_bind(&n.kind)
+                    .push_bind(n.category.as_str())
+                    .push_bind(n.severity.as_str())
+                    .push_bind(n.is_urgent())
+                    .push_bind(&n.place)
+                    .push_bind(n.gps.map(|g| g.latitude))
+                    .push_bind(n.gps.map(|g| g.longitude))
+                    .push_bind(n.gps.and_then(|g| g.accuracy_m))
+                    .push_bind(n.found_at)
+                    .push_bind(&n.parties)
+                    .push_bind(n.person_count)
+                    .push_bind(&n.description)
+                    .push_bind(&n.action_taken)
+                    .push_bind(n.needs_township)
+                    .push_bind(InboxState::New.as_str())
+                    .push_bind(e.user_id)
+                    .push_bind(r.device_id)
+                    .push_bind(r.created_at)
+                    .push_bind($at)
+                    .push_bind($at);
+            });
+            // RETURNING's order is not the VALUES' order: match by UUID.
+            qb.push(" RETURNING client_uuid, id");
+            let ids: HashMap<String, i64> = qb
+                .build_query_as()
+                .fetch_all(&mut *$sp)
+                .await?
+                .into_iter()
+                .collect();
+            let photos: Vec<(i64, i64, &String)> = rows
+                .iter()
+                .flat_map(|(e, r)| {
+                    let id = ids.get(e.client_id).copied().unwrap_or_default();
+                    r.report
+                        .photos
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, p)| (id, len_i64(i + 1), p))
+                })
+                .collect();
+            if !photos.is_empty() {
+                let mut qb =
+                    QueryBuilder::new("INSERT INTO field_report_photo (report_id, position, photo_uuid) ");
+                qb.push_values(&photos, |mut b, (id, position, uuid)| {
+                    b.push_bind(*id).push_bind(*position).push_bind(*uuid);
+                });
+                qb.build().execute(&mut *$sp).await?;
+            }
+            Ok(())
+        }
+        .await;
+        done
+    }};
+}
+
+/// Stores one checked record through `$sp` (its savepoint): what it came to, or the error
+/// that rejects it alone.
+macro_rules! push_one {
+    ($sp:expr, $e:expr, $at:expr) => {{
+        let attempt: Result<Attempt> = async {
+            let fresh = sqlx::query(
+                "INSERT INTO sync_receipt (client_uuid, user_id, record_type, body_hash, received_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_uuid) DO NOTHING",
+            )
+            .bind($e.client_id)
+            .bind($e.user_id)
+            .bind($e.record_type.as_str())
+            .bind($e.body_hash)
+            .bind($at)
+            .execute(&mut *$sp)
+            .await?
+            .rows_affected()
+                == 1;
+            if !fresh {
+                let (user_id, body_hash): (i64, String) =
+                    sqlx::query_as("SELECT user_id, body_hash FROM sync_receipt WHERE client_uuid = $1")
+                        .bind($e.client_id)
+                        .fetch_one(&mut *$sp)
+                        .await?;
+                let receipt = Receipt { client_id: $e.client_id.to_owned(), user_id, body_hash };
+                return Ok(Attempt::Existing(receipt.judge($e.user_id, $e.body_hash)));
+            }
+            match &$e.item {
+                PushItem::Report(r) => {
+                    insert_reports!($sp, &[($e, r)], $at)?;
+                    Ok(Attempt::Stored(None))
+                }
+                PushItem::Weekly(w) => {
+                    let n = w.report;
+                    let week = n.week.to_string();
+                    let taken: Option<i64> =
+                        sqlx::query_scalar("SELECT id FROM weekly_report WHERE village_id = $1 AND week = $2")
+                            .bind(n.village_id)
+                            .bind(&week)
+                            .fetch_optional(&mut *$sp)
+                            .await?;
+                    if taken.is_some() {
+                        return Err(FieldError::new("week", Problem::Duplicate).into());
+                    }
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO weekly_report (client_uuid, township_id, village_id, week, zero, note, author_id, \
+                         device_id, created_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                    )
+                    .bind($e.client_id)
+                    .bind(w.township_id)
+                    .bind(n.village_id)
+                    .bind(&week)
+                    .bind(n.zero)
+                    .bind(&n.note)
+                    .bind($e.user_id)
+                    .bind(w.device_id)
+                    .bind(w.created_at)
+                    .bind($at)
+                    .fetch_one(&mut *$sp)
+                    .await?;
+                    for item in &n.items {
+                        let found: Option<(i64, i64, DateTime<Utc>)> = sqlx::query_as(
+                            "SELECT id, village_id, found_at FROM field_report WHERE client_uuid = $1",
+                        )
+                        .bind(item)
+                        .fetch_optional(&mut *$sp)
+                        .await?;
+                        let (report_id, village, found_at) =
+                            found.ok_or_else(|| FieldError::new("items", Problem::UnknownValue))?;
+                        check_item(n.week, n.village_id, village, found_at)?;
+                        sqlx::query("INSERT INTO weekly_report_item (weekly_report_id, field_report_id) VALUES ($1, $2)")
+                            .bind(id)
+                            .bind(report_id)
+                            .execute(&mut *$sp)
+                            .await?;
+                    }
+                    Ok(Attempt::Stored(Some(NewChange {
+                        kind: ChangeKind::WeeklyReport,
+                        record_uuid: $e.client_id.to_owned(),
+                        village_id: Some(n.village_id),
+                        grid_id: None,
+                        author_id: Some($e.user_id),
+                        step: None,
+                        state: None,
+                        note: None,
+                        by_name: None,
+                    })))
+                }
+                PushItem::Supplement(s) => {
+                    let (from, to) = (InboxState::MoreInfoRequested, InboxState::New);
+                    let row: Option<(String, i64, Option<i64>, i64)> = sqlx::query_as(
+                        "UPDATE field_report SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4 \
+                         RETURNING client_uuid, village_id, grid_id, author_id",
+                    )
+                    .bind(to.as_str())
+                    .bind($at)
+                    .bind(s.report_id)
+                    .bind(from.as_str())
+                    .fetch_optional(&mut *$sp)
+                    .await?;
+                    let Some((record_uuid, village, grid, author)) = row else {
+                        return Err(StorageError::Rejected(Rejection::Refused(Refusal::NotAllowedInState)));
+                    };
+                    sqlx::query(INSERT_INBOX_EVENT)
+                    .bind(s.report_id)
+                    .bind($at)
+                    .bind(InboxStep::Supplement.as_str())
+                    .bind(from.as_str())
+                    .bind(to.as_str())
+                    .bind($e.user_id)
+                    .bind(s.note)
+                    .execute(&mut *$sp)
+                    .await?;
+                    Ok(Attempt::Stored(Some(NewChange {
+                        kind: ChangeKind::Inbox,
+                        record_uuid,
+                        village_id: Some(village),
+                        grid_id: grid,
+                        author_id: Some(author),
+                        step: Some(InboxStep::Supplement),
+                        state: Some(to),
+                        note: Some(s.note.to_owned()),
+                        by_name: Some(s.by_name.to_owned()),
+                    })))
+                }
+            }
+        }
+.await;
+        attempt
+    }};
+}
+
+/// Stores a run of reports, none stored before in this batch, with a few multi-row
+/// statements through `$sp` (one savepoint for the run): their receipts (a UUID that a
+/// parallel push or an earlier batch stored is judged by its receipt), the reports, and
+/// their photos. Any error means the run is to be stored record by record.
+macro_rules! push_reports {
+    ($sp:expr, $run:expr, $at:expr) => {{
+        let run: &[PushEntry<'_>] = $run;
+        let attempt: Result<Vec<Stored>> = async {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO sync_receipt (client_uuid, user_id, record_type, body_hash, received_at) ",
+            );
+            qb.push_values(run, |mut b, e| {
+                b.push_bind(e.client_id)
+                    .push_bind(e.user_id)
+                    .push_bind(e.record_type.as_str())
+                    .push_bind(e.body_hash)
+                    .push_bind($at);
+            });
+            qb.push(" ON CONFLICT (client_uuid) DO NOTHING RETURNING client_uuid");
+            let fresh: HashSet<String> = qb
+                .build_query_scalar()
+                .fetch_all(&mut *$sp)
+                .await?
+                .into_iter()
+                .collect();
+            let taken: Vec<&str> = run
+                .iter()
+                .map(|e| e.client_id)
+                .filter(|id| !fresh.contains(*id))
+                .collect();
+            let mut receipts: HashMap<String, (i64, String)> = HashMap::new();
+            if !taken.is_empty() {
+                let mut qb = QueryBuilder::new(
+                    "SELECT client_uuid, user_id, body_hash FROM sync_receipt WHERE client_uuid IN (",
+                );
+                let mut list = qb.separated(", ");
+                for id in &taken {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+                let rows: Vec<(String, i64, String)> = qb.build_query_as().fetch_all(&mut *$sp).await?;
+                receipts.extend(rows.into_iter().map(|(id, user, hash)| (id, (user, hash))));
+            }
+            let reports: Vec<(&PushEntry<'_>, &ReportInsert<'_>)> = run
+                .iter()
+                .filter(|e| fresh.contains(e.client_id))
+                .filter_map(|e| match &e.item {
+                    PushItem::Report(r) => Some((e, r)),
+                    _ => None,
+                })
+                .collect();
+            if !reports.is_empty() {
+                insert_reports!($sp, &reports, $at)?;
+            }
+            run.iter()
+                .map(|e| {
+                    if fresh.contains(e.client_id) {
+                        return Ok(Stored::Stored);
+                    }
+                    let (user_id, body_hash) =
+                        receipts.remove(e.client_id).ok_or(sqlx::Error::RowNotFound)?;
+                    let receipt = Receipt {
+                        client_id: e.client_id.to_owned(),
+                        user_id,
+                        body_hash,
+                    };
+                    Ok(receipt.judge(e.user_id, e.body_hash))
+                })
+                .collect()
+        }
+        .await;
+        attempt
+    }};
+}
+
+/// How many of `entries`, from the first, are reports with distinct UUIDs (a run that
+/// `push_reports!` can store at once).
+fn report_run(entries: &[PushEntry<'_>]) -> usize {
+    let mut seen = HashSet::new();
+    entries
+        .iter()
+        .take_while(|e| matches!(e.item, PushItem::Report(_)) && seen.insert(e.client_id))
+        .count()
+}
+
 impl Database {
     /// The receipts already stored for these client UUIDs.
     pub async fn sync_receipts(&self, client_ids: &[&str]) -> Result<Vec<Receipt>> {
@@ -321,175 +616,52 @@ impl Database {
         entries: &[PushEntry<'_>],
         at: DateTime<Utc>,
     ) -> Result<Vec<Stored>> {
+        self.push_records_audited(township_id, entries, at, &|_| Vec::new())
+            .await
+    }
+
+    /// `push_records`, with the audit entries that `audit` makes of the outcomes (in
+    /// batch order) appended in the same transaction: an urgent report is never stored
+    /// without its entry. Consecutive reports share one savepoint and a few multi-row
+    /// statements; if one of them breaks a constraint, they are stored one by one, so
+    /// only that one is rejected.
+    pub async fn push_records_audited(
+        &self,
+        township_id: i64,
+        entries: &[PushEntry<'_>],
+        at: DateTime<Utc>,
+        audit: &(dyn Fn(&[Stored]) -> Vec<NewAuditEntry> + Send + Sync),
+    ) -> Result<Vec<Stored>> {
         with_pool!(self, pool => {
             let (_turn, mut tx) = pool.begin_write().await?;
             let mut out = Vec::with_capacity(entries.len());
             let mut changes = Vec::new();
-            for e in entries {
-                let mut sp = (&mut *tx).begin().await?;
-                let attempt: Result<Attempt> = async {
-                    let fresh = sqlx::query(
-                        "INSERT INTO sync_receipt (client_uuid, user_id, record_type, body_hash, received_at) \
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_uuid) DO NOTHING",
-                    )
-                    .bind(e.client_id)
-                    .bind(e.user_id)
-                    .bind(e.record_type.as_str())
-                    .bind(e.body_hash)
-                    .bind(at)
-                    .execute(&mut *sp)
-                    .await?
-                    .rows_affected()
-                        == 1;
-                    if !fresh {
-                        let (user_id, body_hash): (i64, String) =
-                            sqlx::query_as("SELECT user_id, body_hash FROM sync_receipt WHERE client_uuid = $1")
-                                .bind(e.client_id)
-                                .fetch_one(&mut *sp)
-                                .await?;
-                        let receipt = Receipt { client_id: e.client_id.to_owned(), user_id, body_hash };
-                        return Ok(Attempt::Existing(receipt.judge(e.user_id, e.body_hash)));
-                    }
-                    match &e.item {
-                        PushItem::Report(r) => {
-                            let n = r.report;
-                            let id: i64 = sqlx::query_scalar(
-                                "INSERT INTO field_report (client_uuid, township_id, village_id, grid_id, kind, category, \
-                                 severity, urgent, place, latitude, longitude, accuracy_m, found_at, parties, person_count, \
-                                 description, action_taken, needs_township, state, author_id, device_id, created_at, \
-                                 received_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-                                 $14, $15, $16, $17, $18, 'new', $19, $20, $21, $22, $22) RETURNING id",
-                            )
-                            .bind(e.client_id)
-                            .bind(r.township_id)
-                            .bind(n.village_id)
-                            .bind(n.grid_id)
-                            .bind(&n.kind)
-                            .bind(n.category.as_str())
-                            .bind(n.severity.as_str())
-                            .bind(n.is_urgent())
-                            .bind(&n.place)
-                            .bind(n.gps.map(|g| g.latitude))
-                            .bind(n.gps.map(|g| g.longitude))
-                            .bind(n.gps.and_then(|g| g.accuracy_m))
-                            .bind(n.found_at)
-                            .bind(&n.parties)
-                            .bind(n.person_count)
-                            .bind(&n.description)
-                            .bind(&n.action_taken)
-                            .bind(n.needs_township)
-                            .bind(e.user_id)
-                            .bind(r.device_id)
-                            .bind(r.created_at)
-                            .bind(at)
-                            .fetch_one(&mut *sp)
-                            .await?;
-                            for (i, photo) in n.photos.iter().enumerate() {
-                                sqlx::query("INSERT INTO field_report_photo (report_id, position, photo_uuid) VALUES ($1, $2, $3)")
-                                    .bind(id)
-                                    .bind(len_i64(i + 1))
-                                    .bind(photo)
-                                    .execute(&mut *sp)
-                                    .await?;
-                            }
-                            Ok(Attempt::Stored(None))
+            // After a run failed at once: how many records to store one by one.
+            let mut singles = 0;
+            for (i, e) in entries.iter().enumerate() {
+                if out.len() > i {
+                    continue;
+                }
+                let run = if singles == 0 { report_run(&entries[i..]) } else { 0 };
+                if run > 1 {
+                    let mut sp = (&mut *tx).begin().await?;
+                    match push_reports!(sp, &entries[i..i + run], at) {
+                        Ok(stored) => {
+                            sp.commit().await?;
+                            out.extend(stored);
+                            continue;
                         }
-                        PushItem::Weekly(w) => {
-                            let n = w.report;
-                            let week = n.week.to_string();
-                            let taken: Option<i64> =
-                                sqlx::query_scalar("SELECT id FROM weekly_report WHERE village_id = $1 AND week = $2")
-                                    .bind(n.village_id)
-                                    .bind(&week)
-                                    .fetch_optional(&mut *sp)
-                                    .await?;
-                            if taken.is_some() {
-                                return Err(FieldError::new("week", Problem::Duplicate).into());
-                            }
-                            let id: i64 = sqlx::query_scalar(
-                                "INSERT INTO weekly_report (client_uuid, township_id, village_id, week, zero, note, author_id, \
-                                 device_id, created_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                            )
-                            .bind(e.client_id)
-                            .bind(w.township_id)
-                            .bind(n.village_id)
-                            .bind(&week)
-                            .bind(n.zero)
-                            .bind(&n.note)
-                            .bind(e.user_id)
-                            .bind(w.device_id)
-                            .bind(w.created_at)
-                            .bind(at)
-                            .fetch_one(&mut *sp)
-                            .await?;
-                            for item in &n.items {
-                                let found: Option<(i64, i64, DateTime<Utc>)> = sqlx::query_as(
-                                    "SELECT id, village_id, found_at FROM field_report WHERE client_uuid = $1",
-                                )
-                                .bind(item)
-                                .fetch_optional(&mut *sp)
-                                .await?;
-                                let (report_id, village, found_at) =
-                                    found.ok_or_else(|| FieldError::new("items", Problem::UnknownValue))?;
-                                check_item(n.week, n.village_id, village, found_at)?;
-                                sqlx::query("INSERT INTO weekly_report_item (weekly_report_id, field_report_id) VALUES ($1, $2)")
-                                    .bind(id)
-                                    .bind(report_id)
-                                    .execute(&mut *sp)
-                                    .await?;
-                            }
-                            Ok(Attempt::Stored(Some(NewChange {
-                                kind: ChangeKind::WeeklyReport,
-                                record_uuid: e.client_id.to_owned(),
-                                village_id: Some(n.village_id),
-                                grid_id: None,
-                                author_id: Some(e.user_id),
-                                step: None,
-                                state: None,
-                                note: None,
-                                by_name: None,
-                            })))
+                        Err(StorageError::Query(sqlx::Error::Database(db))) => {
+                            tracing::debug!(error = %db, "a run of pushed reports broke a constraint; storing them one by one");
+                            sp.rollback().await?;
+                            singles = run;
                         }
-                        PushItem::Supplement(s) => {
-                            let (from, to) = (InboxState::MoreInfoRequested, InboxState::New);
-                            let row: Option<(String, i64, Option<i64>, i64)> = sqlx::query_as(
-                                "UPDATE field_report SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4 \
-                                 RETURNING client_uuid, village_id, grid_id, author_id",
-                            )
-                            .bind(to.as_str())
-                            .bind(at)
-                            .bind(s.report_id)
-                            .bind(from.as_str())
-                            .fetch_optional(&mut *sp)
-                            .await?;
-                            let Some((record_uuid, village, grid, author)) = row else {
-                                return Err(StorageError::Rejected(Rejection::Refused(Refusal::NotAllowedInState)));
-                            };
-                            sqlx::query(INSERT_INBOX_EVENT)
-                            .bind(s.report_id)
-                            .bind(at)
-                            .bind(InboxStep::Supplement.as_str())
-                            .bind(from.as_str())
-                            .bind(to.as_str())
-                            .bind(e.user_id)
-                            .bind(s.note)
-                            .execute(&mut *sp)
-                            .await?;
-                            Ok(Attempt::Stored(Some(NewChange {
-                                kind: ChangeKind::Inbox,
-                                record_uuid,
-                                village_id: Some(village),
-                                grid_id: grid,
-                                author_id: Some(author),
-                                step: Some(InboxStep::Supplement),
-                                state: Some(to),
-                                note: Some(s.note.to_owned()),
-                                by_name: Some(s.by_name.to_owned()),
-                            })))
-                        }
+                        Err(other) => return Err(other),
                     }
                 }
-                .await;
+                singles = singles.saturating_sub(1);
+                let mut sp = (&mut *tx).begin().await?;
+                let attempt = push_one!(sp, e, at);
                 match attempt {
                     Ok(Attempt::Stored(change)) => {
                         sp.commit().await?;
@@ -518,6 +690,10 @@ impl Database {
                 }
             }
             append_changes!(tx, township_id, &changes, at);
+            let entries = audit(&out);
+            if !entries.is_empty() {
+                insert_audits!(&mut *tx, &entries)?;
+            }
             tx.commit().await?;
             Ok(out)
         })

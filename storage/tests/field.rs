@@ -155,6 +155,81 @@ async fn a_resend_is_a_duplicate_and_another_body_under_the_same_uuid_a_conflict
 }
 
 #[tokio::test]
+async fn a_run_of_reports_is_stored_at_once_with_resends_and_a_refused_one_among_them_and_its_audit_with_it()
+{
+    use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let mut r = report(d.village, Severity::General);
+        r.photos = vec![uuid(901), uuid(902), uuid(903)];
+        let broken = report(999_999, Severity::General);
+        let ids: Vec<String> = (1..=12).map(uuid).collect();
+        // Three stored before: the run meets their receipts.
+        let before: Vec<PushEntry<'_>> = ids[..3]
+            .iter()
+            .map(|id| entry(id, "h", d.officer, report_item(&r, d.township)))
+            .collect();
+        db.push_records(d.township, &before, t0()).await.unwrap();
+        let mut batch: Vec<PushEntry<'_>> = ids
+            .iter()
+            .map(|id| entry(id, "h", d.officer, report_item(&r, d.township)))
+            .collect();
+        batch[1].body_hash = "other";
+        let audit = |stored: &[Stored]| {
+            let n = stored.iter().filter(|s| **s == Stored::Stored).count();
+            let mut e = NewAuditEntry::new(t0(), AuditAction::SyncPush, Outcome::Ok);
+            e.detail = Some(format!("{n} stored"));
+            vec![e]
+        };
+        let got = db
+            .push_records_audited(d.township, &batch, t0(), &audit)
+            .await
+            .unwrap();
+        let mut want = vec![Stored::Duplicate, Stored::Conflict, Stored::Duplicate];
+        want.extend(vec![Stored::Stored; 9]);
+        assert_eq!(got, want, "{label}");
+        // One that the database refuses, in the middle of a run: it alone is rejected.
+        let more: Vec<String> = (20..=25).map(uuid).collect();
+        let mut batch: Vec<PushEntry<'_>> = more
+            .iter()
+            .map(|id| entry(id, "h", d.officer, report_item(&r, d.township)))
+            .collect();
+        batch[3] = entry(&more[3], "h", d.officer, report_item(&broken, d.township));
+        let got = db
+            .push_records_audited(d.township, &batch, t0(), &audit)
+            .await
+            .unwrap();
+        assert!(
+            matches!(&got[3], Stored::Rejected(Rejection::Invalid(f)) if f.field == "record"),
+            "{label}: {got:?}"
+        );
+        assert_eq!(
+            got.iter().filter(|s| **s == Stored::Stored).count(),
+            5,
+            "{label}: {got:?}"
+        );
+        let inbox = db
+            .field_inbox(&[d.township], &InboxFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(inbox.len(), 12 + 5, "{label}");
+        assert!(inbox.iter().all(|i| i.photos_named == 3), "{label}");
+        assert!(!inbox.iter().any(|i| i.client_id == more[3]), "{label}");
+        let filter = AuditFilter {
+            action: Some(AuditAction::SyncPush),
+            ..AuditFilter::default()
+        };
+        let page = db
+            .audit_entries(&filter, &storage::AuditScope::All, 0, None)
+            .await
+            .unwrap();
+        let mut details: Vec<String> = page.entries.iter().filter_map(|e| e.detail.clone()).collect();
+        details.sort();
+        assert_eq!(details, ["5 stored", "9 stored"], "{label}");
+    }
+}
+
+#[tokio::test]
 async fn one_record_the_database_refuses_does_not_block_the_others() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
         let d = demo(&db).await;
