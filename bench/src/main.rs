@@ -1,5 +1,6 @@
 //! `minqing-bench`: the performance targets of the registry and the public form, measured
-//! on a database of a million petitions (docs/BENCHMARKS.md has the method and figures).
+//! on a database of a million petitions, and (`minqing-bench ingest`) the field reports'
+//! server ingest (docs/BENCHMARKS.md has the method and figures).
 //!
 //! 1. Migrates the database, loads the demo township and accounts, then loads
 //!    `--petitions` realistic petitions (skipped with `--reuse` when they are there).
@@ -8,8 +9,11 @@
 //!    page of a filter with a full-text query, through the registry's server function.
 //! 3. Has `--clients` citizens post the public petition form at once.
 //! 4. Prints the figures against the targets.
+//!
+//! The ingest mode is described in `ingest.rs`.
 
 mod data;
+mod ingest;
 mod registry;
 mod stats;
 mod submit;
@@ -20,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use storage::{Database, Engine};
 
 use crate::data::{Generator, Township};
@@ -36,8 +40,27 @@ const TARGET_SUBMISSIONS: f64 = 200.0;
 #[derive(Debug, Parser)]
 #[command(
     name = "minqing-bench",
-    about = "Measures the registry's search and the public form under load, on a database of many petitions."
+    about = "Measures the registry's search and the public form under load, on a database of many petitions; \
+             `minqing-bench ingest` measures the field reports' ingest.",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
 )]
+struct Cli {
+    #[command(subcommand)]
+    mode: Option<Mode>,
+    #[command(flatten)]
+    registry: Option<Args>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// Field officers push field reports through the sync API at once; the rate is
+    /// compared with plain multi-row INSERTs of the same rows into the same engine.
+    Ingest(ingest::IngestArgs),
+}
+
+/// The registry and the public form (what runs with no mode named).
+#[derive(Debug, clap::Args)]
 struct Args {
     /// sqlite://FILE (created if missing) or postgres://user@host:port/db (an existing,
     /// preferably empty database).
@@ -98,7 +121,7 @@ struct Args {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let args = Args::parse();
+    let cli = Cli::parse();
     // Quiet unless asked: `MINQING_LOG=sqlx::query=debug` shows every statement.
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("MINQING_LOG") {
         tracing_subscriber::fmt()
@@ -106,7 +129,12 @@ async fn main() {
             .with_writer(std::io::stderr)
             .init();
     }
-    if let Err(e) = run(args).await {
+    let done = match (cli.mode, cli.registry) {
+        (Some(Mode::Ingest(args)), _) => ingest::run(args).await,
+        (None, Some(args)) => run(args).await,
+        (None, None) => Err("--database-url is required (see --help)".to_owned()),
+    };
+    if let Err(e) = done {
         eprintln!("minqing-bench: {e}");
         std::process::exit(1);
     }
