@@ -144,7 +144,7 @@ pub async fn run(args: IngestArgs) -> Result<(), String> {
     );
     let ingest = push_all(&app, cookies, bodies).await;
     let stored_rows = count(&db, "field_report").await?;
-    let receipts = count(&db, "sync_receipt").await?;
+    let receipts = count(&db, "field_report WHERE body_hash IS NOT NULL").await?;
     let latency = Latency::of(&ingest.times);
     let ingest_rate = ingest.stored as f64 / ingest.wall.as_secs_f64().max(1e-9);
     println!(

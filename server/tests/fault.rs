@@ -336,6 +336,9 @@ async fn village(url: &str) -> i64 {
     id
 }
 
+/// Reports stored with their receipt: the hash of the body they came with.
+const RECEIPTS: &str = "SELECT COUNT(*) FROM field_report WHERE body_hash IS NOT NULL";
+
 async fn stored_ids(url: &str) -> (Vec<String>, i64) {
     let db = storage::Database::connect(url).await.expect("open the database");
     let ids: Vec<String> = match &db {
@@ -351,11 +354,11 @@ async fn stored_ids(url: &str) -> (Vec<String>, i64) {
         }
     };
     let receipts: i64 = match &db {
-        storage::Database::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM sync_receipt")
+        storage::Database::Sqlite(pool) => sqlx::query_scalar(RECEIPTS)
             .fetch_one(pool)
             .await
             .expect("receipts"),
-        storage::Database::Postgres { pool, .. } => sqlx::query_scalar("SELECT COUNT(*) FROM sync_receipt")
+        storage::Database::Postgres { pool, .. } => sqlx::query_scalar(RECEIPTS)
             .fetch_one(pool)
             .await
             .expect("receipts"),

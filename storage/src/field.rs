@@ -294,18 +294,41 @@ where
     }
 }
 
+/// The receipts that the reports with these UUIDs are, read through `$executor`.
+macro_rules! report_receipts {
+    ($executor:expr, $ids:expr) => {{
+        let ids: &[&str] = $ids;
+        let mut qb = QueryBuilder::new(
+            "SELECT client_uuid, author_id, COALESCE(body_hash, '') FROM field_report WHERE client_uuid IN (",
+        );
+        let mut list = qb.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        list.push_unseparated(")");
+        let rows: Vec<(String, i64, String)> = qb.build_query_as().fetch_all($executor).await?;
+        rows.into_iter()
+            .map(|(client_id, user_id, body_hash)| Receipt {
+                client_id,
+                user_id,
+                body_hash,
+            })
+            .collect::<Vec<Receipt>>()
+    }};
+}
+
 /// Inserts `$rows` (`&[(&PushEntry, &ReportInsert)]`) into `field_report`, and the photos
 /// they name, with one statement each through `$sp`: what a single record and a run of
 /// them share.
 macro_rules! insert_reports {
     ($sp:expr, $rows:expr, $at:expr) => {{
         let rows: &[(&PushEntry<'_>, &ReportInsert<'_>)] = $rows;
-        let done: Result<()> = async {
+        let done: Result<HashMap<String, i64>> = async {
             let mut qb = QueryBuilder::new(
                 "INSERT INTO field_report (client_uuid, township_id, village_id, grid_id, kind, category, \
                  severity, urgent, place, latitude, longitude, accuracy_m, found_at, parties, person_count, \
                  description, action_taken, needs_township, state, author_id, device_id, created_at, \
-                 received_at, updated_at) ",
+                 received_at, updated_at, body_hash) ",
             );
             qb.push_values(rows, |mut b, (e, r)| {
                 let n = r.report;
@@ -332,10 +355,12 @@ macro_rules! insert_reports {
                     .push_bind(r.device_id)
                     .push_bind(r.created_at)
                     .push_bind($at)
-                    .push_bind($at);
+                    .push_bind($at)
+                    .push_bind(e.body_hash);
             });
-            // RETURNING's order is not the VALUES' order: match by UUID.
-            qb.push(" RETURNING client_uuid, id");
+            // A UUID already stored (a resend, a parallel push) is left as it is and not
+            // returned. RETURNING's order is not the VALUES' order: match by UUID.
+            qb.push(" ON CONFLICT (client_uuid) DO NOTHING RETURNING client_uuid, id");
             let ids: HashMap<String, i64> = qb
                 .build_query_as()
                 .fetch_all(&mut *$sp)
@@ -344,8 +369,8 @@ macro_rules! insert_reports {
                 .collect();
             let photos: Vec<(i64, i64, &String)> = rows
                 .iter()
-                .flat_map(|(e, r)| {
-                    let id = ids.get(e.client_id).copied().unwrap_or_default();
+                .filter_map(|(e, r)| ids.get(e.client_id).map(|id| (*id, r)))
+                .flat_map(|(id, r)| {
                     r.report
                         .photos
                         .iter()
@@ -361,7 +386,7 @@ macro_rules! insert_reports {
                 });
                 qb.build().execute(&mut *$sp).await?;
             }
-            Ok(())
+            Ok(ids)
         }
         .await;
         done
@@ -373,6 +398,15 @@ macro_rules! insert_reports {
 macro_rules! push_one {
     ($sp:expr, $e:expr, $at:expr) => {{
         let attempt: Result<Attempt> = async {
+            // A report is its own receipt (its row keeps the body's hash).
+            if let PushItem::Report(r) = &$e.item {
+                if insert_reports!($sp, &[($e, r)], $at)?.is_empty() {
+                    let found = report_receipts!(&mut *$sp, &[$e.client_id]).pop();
+                    let receipt = found.ok_or(sqlx::Error::RowNotFound)?;
+                    return Ok(Attempt::Existing(receipt.judge($e.user_id, $e.body_hash)));
+                }
+                return Ok(Attempt::Stored(None));
+            }
             let fresh = sqlx::query(
                 "INSERT INTO sync_receipt (client_uuid, user_id, record_type, body_hash, received_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_uuid) DO NOTHING",
@@ -396,10 +430,7 @@ macro_rules! push_one {
                 return Ok(Attempt::Existing(receipt.judge($e.user_id, $e.body_hash)));
             }
             match &$e.item {
-                PushItem::Report(r) => {
-                    insert_reports!($sp, &[($e, r)], $at)?;
-                    Ok(Attempt::Stored(None))
-                }
+                PushItem::Report(_) => Ok(Attempt::Stored(None)),
                 PushItem::Weekly(w) => {
                     let n = w.report;
                     let week = n.week.to_string();
@@ -501,71 +532,38 @@ macro_rules! push_one {
 }
 
 /// Stores a run of reports, none stored before in this batch, with a few multi-row
-/// statements through `$sp` (one savepoint for the run): their receipts (a UUID that a
-/// parallel push or an earlier batch stored is judged by its receipt), the reports, and
-/// their photos. Any error means the run is to be stored record by record.
+/// statements through `$sp` (one savepoint for the run): the reports (each its own
+/// receipt; a UUID that a parallel push stored first is judged by that row) and their
+/// photos. Any error means the run is to be stored record by record.
 macro_rules! push_reports {
     ($sp:expr, $run:expr, $at:expr) => {{
         let run: &[PushEntry<'_>] = $run;
         let attempt: Result<Vec<Stored>> = async {
-            let mut qb = QueryBuilder::new(
-                "INSERT INTO sync_receipt (client_uuid, user_id, record_type, body_hash, received_at) ",
-            );
-            qb.push_values(run, |mut b, e| {
-                b.push_bind(e.client_id)
-                    .push_bind(e.user_id)
-                    .push_bind(e.record_type.as_str())
-                    .push_bind(e.body_hash)
-                    .push_bind($at);
-            });
-            qb.push(" ON CONFLICT (client_uuid) DO NOTHING RETURNING client_uuid");
-            let fresh: HashSet<String> = qb
-                .build_query_scalar()
-                .fetch_all(&mut *$sp)
-                .await?
-                .into_iter()
-                .collect();
-            let taken: Vec<&str> = run
-                .iter()
-                .map(|e| e.client_id)
-                .filter(|id| !fresh.contains(*id))
-                .collect();
-            let mut receipts: HashMap<String, (i64, String)> = HashMap::new();
-            if !taken.is_empty() {
-                let mut qb = QueryBuilder::new(
-                    "SELECT client_uuid, user_id, body_hash FROM sync_receipt WHERE client_uuid IN (",
-                );
-                let mut list = qb.separated(", ");
-                for id in &taken {
-                    list.push_bind(*id);
-                }
-                list.push_unseparated(")");
-                let rows: Vec<(String, i64, String)> = qb.build_query_as().fetch_all(&mut *$sp).await?;
-                receipts.extend(rows.into_iter().map(|(id, user, hash)| (id, (user, hash))));
-            }
             let reports: Vec<(&PushEntry<'_>, &ReportInsert<'_>)> = run
                 .iter()
-                .filter(|e| fresh.contains(e.client_id))
                 .filter_map(|e| match &e.item {
                     PushItem::Report(r) => Some((e, r)),
                     _ => None,
                 })
                 .collect();
-            if !reports.is_empty() {
-                insert_reports!($sp, &reports, $at)?;
+            let fresh = insert_reports!($sp, &reports, $at)?;
+            let taken: Vec<&str> = run
+                .iter()
+                .map(|e| e.client_id)
+                .filter(|id| !fresh.contains_key(*id))
+                .collect();
+            let mut receipts: HashMap<String, Receipt> = HashMap::new();
+            if !taken.is_empty() {
+                for r in report_receipts!(&mut *$sp, &taken) {
+                    receipts.insert(r.client_id.clone(), r);
+                }
             }
             run.iter()
                 .map(|e| {
-                    if fresh.contains(e.client_id) {
+                    if fresh.contains_key(e.client_id) {
                         return Ok(Stored::Stored);
                     }
-                    let (user_id, body_hash) =
-                        receipts.remove(e.client_id).ok_or(sqlx::Error::RowNotFound)?;
-                    let receipt = Receipt {
-                        client_id: e.client_id.to_owned(),
-                        user_id,
-                        body_hash,
-                    };
+                    let receipt = receipts.remove(e.client_id).ok_or(sqlx::Error::RowNotFound)?;
                     Ok(receipt.judge(e.user_id, e.body_hash))
                 })
                 .collect()
@@ -599,10 +597,12 @@ impl Database {
             }
             list.push_unseparated(")");
             let rows: Vec<(String, i64, String)> = qb.build_query_as().fetch_all(pool).await?;
-            Ok(rows
+            let mut out: Vec<Receipt> = rows
                 .into_iter()
                 .map(|(client_id, user_id, body_hash)| Receipt { client_id, user_id, body_hash })
-                .collect())
+                .collect();
+            out.extend(report_receipts!(pool, client_ids));
+            Ok(out)
         })
     }
 
