@@ -236,3 +236,45 @@ test("a report the server sends back shows why, is fixed and sent again, and the
   await expect(page.getByTestId("sent")).toContainText("乡镇要求补充情况：请补充排水沟的现场照片", { timeout: 30_000 });
   await context.close();
 });
+
+test("an expired session keeps the queue; after logging in again it is sent", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/");
+  await controlledByServiceWorker(page);
+  await loginAs(page, "officer");
+  await expect.poll(() => fieldPagesKept(page), { timeout: 20_000 }).toBe(true);
+
+  await context.setOffline(true);
+  await page.goto("/field/report");
+  await hydrated(page);
+  await fileReport(page, {
+    kind: "environment",
+    place: "东湖村养殖场下游",
+    parties: "下游住户",
+    description: "养殖场废水直排小河，河水发黑。",
+  });
+  await page.getByRole("link", { name: /待发送/ }).first().click();
+  await hydrated(page);
+  await expect(page.getByTestId("waiting").locator("li")).toHaveCount(1);
+
+  // The session ends while the phone is away (expired, or revoked by an admin).
+  await context.clearCookies({ name: "minqing_session" });
+  await context.setOffline(false);
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-phase", "expired", { timeout: 30_000 });
+  await expect(page.getByTestId("sync-status")).toContainText("登录已过期");
+  await expect(page.getByTestId("waiting").locator("li")).toHaveCount(1);
+  await expect(page.getByTestId("outbox-badge")).toHaveText("1");
+
+  // Logging in again brings the officer back to the outbox, and the queue goes.
+  await page.getByRole("link", { name: "重新登录" }).click();
+  await page.getByLabel("用户名").fill("officer");
+  await page.getByLabel("密码").fill("minqing-demo-2026");
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).toHaveURL(/\/field\/outbox$/);
+  await expect(page.getByTestId("outbox-badge")).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByTestId("sent").locator("li")).toHaveCount(1);
+  await expect(page.getByTestId("sent")).toContainText("环境污染");
+  await context.close();
+});
