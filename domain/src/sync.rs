@@ -267,14 +267,14 @@ pub struct FieldSetup {
     pub weekly: Vec<VillageWeek>,
     /// The reports of those villages and weeks that the township has, from any phone.
     #[serde(default)]
-    pub week_reports: Vec<WeekReport>,
+    pub week_field_reports: Vec<WeekFieldReport>,
     pub server_time: DateTime<Utc>,
 }
 
 /// A dispute or hazard report of one of the caller's villages, found last week or this
 /// week, as the township has it: the weekly report lists it whichever phone sent it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WeekReport {
+pub struct WeekFieldReport {
     pub client_id: String,
     pub village_id: i64,
     pub kind: String,
@@ -308,7 +308,7 @@ pub struct PullResponse {
     pub weekly: Vec<VillageWeek>,
     /// The reports of those villages found last week or this week, from any phone.
     #[serde(default)]
-    pub week_reports: Vec<WeekReport>,
+    pub week_field_reports: Vec<WeekFieldReport>,
     pub server_time: DateTime<Utc>,
 }
 

@@ -38,6 +38,15 @@ async function fieldPagesKept(page: Page): Promise<boolean> {
   });
 }
 
+/** With signal: the officer logs in once, and the service worker keeps the field pages. */
+async function officerWithFieldPagesKept(page: Page): Promise<void> {
+  await page.goto("/");
+  await controlledByServiceWorker(page);
+  await loginAs(page, "officer");
+  await hydrated(page);
+  await expect.poll(() => fieldPagesKept(page), { timeout: 20_000 }).toBe(true);
+}
+
 async function fileReport(
   page: Page,
   r: { kind: string; severity?: string; place: string; parties: string; description: string; photo?: boolean },
@@ -66,11 +75,7 @@ test("a week of field work without signal reaches the township exactly once", as
   const problems = watchConsole(page);
 
   // With signal: the officer logs in once; the phone keeps the field pages.
-  await page.goto("/");
-  await controlledByServiceWorker(page);
-  await loginAs(page, "officer");
-  await hydrated(page);
-  await expect.poll(() => fieldPagesKept(page), { timeout: 20_000 }).toBe(true);
+  await officerWithFieldPagesKept(page);
 
   // No signal from here on.
   await phone.setOffline(true);
@@ -177,10 +182,7 @@ test("a report the server sends back shows why, is fixed and sent again, and the
   test.setTimeout(90_000);
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto("/");
-  await controlledByServiceWorker(page);
-  await loginAs(page, "officer");
-  await expect.poll(() => fieldPagesKept(page), { timeout: 20_000 }).toBe(true);
+  await officerWithFieldPagesKept(page);
 
   // A phone whose clock runs two days fast: the report's time is in the server's future.
   const fast = new Date(Date.now() + 2 * 24 * 3600 * 1000);
@@ -241,10 +243,7 @@ test("an expired session keeps the queue; after logging in again it is sent", as
   test.setTimeout(90_000);
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto("/");
-  await controlledByServiceWorker(page);
-  await loginAs(page, "officer");
-  await expect.poll(() => fieldPagesKept(page), { timeout: 20_000 }).toBe(true);
+  await officerWithFieldPagesKept(page);
 
   await context.setOffline(true);
   await page.goto("/field/report");

@@ -483,7 +483,7 @@ pub async fn pull(db: &Database, caller: &Caller, cursor: i64) -> Result<PullRes
         more,
         report_kinds: setup.report_kinds,
         weekly: setup.weekly,
-        week_reports: setup.week_reports,
+        week_field_reports: setup.week_field_reports,
         server_time: setup.server_time,
     })
 }
@@ -524,7 +524,7 @@ async fn field_setup(db: &Database, caller: &Caller, township: i64, grants: &[&G
             caller.now,
         )
         .await?,
-        week_reports: db
+        week_field_reports: db
             .village_reports_between(township, &ids, span, MAX_WEEK_REPORTS)
             .await?,
         server_time: caller.now,

@@ -839,7 +839,7 @@ async fn the_weekly_list_holds_the_villages_reports_from_every_phone() {
         let officer = login(&db, "officer").await;
         let setup = field::setup(&db, &officer).await.unwrap().expect("a reporter");
         let listed: Vec<(&str, Week)> = setup
-            .week_reports
+            .week_field_reports
             .iter()
             .map(|r| (r.client_id.as_str(), Week::of(r.found_at)))
             .collect();
@@ -854,13 +854,13 @@ async fn the_weekly_list_holds_the_villages_reports_from_every_phone() {
         );
         assert!(
             setup
-                .week_reports
+                .week_field_reports
                 .iter()
                 .all(|r| r.village_id == d.village && r.kind == "land")
         );
         // Pull carries the same list, so a phone that stays open keeps it fresh.
         let pulled = field::pull(&db, &officer, 0).await.unwrap();
-        assert_eq!(pulled.week_reports, setup.week_reports, "{label}");
+        assert_eq!(pulled.week_field_reports, setup.week_field_reports, "{label}");
 
         // The officer's weekly report lists the grid worker's report.
         let weekly = field::push(

@@ -10,7 +10,7 @@ use domain::field::{
     check_item,
 };
 use domain::petition::Refusal;
-use domain::sync::{Change, ChangeKind, RecordType, Rejection, WeekReport};
+use domain::sync::{Change, ChangeKind, RecordType, Rejection, WeekFieldReport};
 use domain::{FieldError, Problem};
 use std::collections::{HashMap, HashSet};
 
@@ -952,7 +952,7 @@ impl Database {
         villages: &[i64],
         (from, to): (DateTime<Utc>, DateTime<Utc>),
         limit: i64,
-    ) -> Result<Vec<WeekReport>> {
+    ) -> Result<Vec<WeekFieldReport>> {
         if villages.is_empty() {
             return Ok(Vec::new());
         }
@@ -971,7 +971,7 @@ impl Database {
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in rows {
-                out.push(WeekReport {
+                out.push(WeekFieldReport {
                     client_id: row.try_get("client_uuid")?,
                     village_id: row.try_get("village_id")?,
                     kind: row.try_get("kind")?,

@@ -8,7 +8,7 @@
 //! after hydration, so both sides render the same first HTML.
 
 use chrono::{DateTime, Utc};
-use domain::sync::{Change, FieldSetup, PushRecord};
+use domain::sync::{Change, FieldSetup, PushRecord, RecordType};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +42,30 @@ pub struct Queued {
 }
 
 impl Queued {
+    /// A finished form as this phone queues it: under `client_id`, by `author`, from this
+    /// device, at the phone's time `created_at`.
+    pub async fn made(
+        client_id: String,
+        record_type: RecordType,
+        author: String,
+        created_at: DateTime<Utc>,
+        body: &impl Serialize,
+        photos: Vec<PhotoMeta>,
+    ) -> Result<Queued, OutboxError> {
+        let body = serde_json::to_value(body).map_err(|e| OutboxError::Storage(e.to_string()))?;
+        Ok(Queued {
+            record: PushRecord {
+                client_id,
+                record_type: record_type.as_str().to_owned(),
+                author,
+                device_id: device_id().await?,
+                created_at,
+                body,
+            },
+            photos,
+        })
+    }
+
     pub fn id(&self) -> &str {
         &self.record.client_id
     }

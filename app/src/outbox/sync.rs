@@ -509,7 +509,7 @@ async fn pull(outbox: Outbox) -> Result<(), Stop> {
         let setup = FieldSetup {
             report_kinds: page.report_kinds,
             weekly: page.weekly,
-            week_reports: page.week_reports,
+            week_field_reports: page.week_field_reports,
             server_time: page.server_time,
         };
         store::put_sealed("setup", &setup).await?;

@@ -7,7 +7,7 @@
 use domain::FieldError;
 use domain::field::{ACTION_MAX, MAX_PHOTOS, PARTIES_MAX, PLACE_MAX, ReportForm, Severity, check_report};
 use domain::petition::TEXT_MAX;
-use domain::sync::{FieldSetup, PushRecord, RecordType};
+use domain::sync::{FieldSetup, RecordType};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -243,17 +243,15 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
                     Some((id, false)) => id,
                     _ => outbox::new_id()?,
                 };
-                let queued = Queued {
-                    record: PushRecord {
-                        client_id: id,
-                        record_type: RecordType::FieldReport.as_str().to_owned(),
-                        author,
-                        device_id: outbox::device_id().await?,
-                        created_at: now,
-                        body: serde_json::to_value(&form).unwrap_or_default(),
-                    },
-                    photos: photos.get_untracked(),
-                };
+                let queued = Queued::made(
+                    id,
+                    RecordType::FieldReport,
+                    author,
+                    now,
+                    &form,
+                    photos.get_untracked(),
+                )
+                .await?;
                 outbox.add(queued).await
             }
             .await;

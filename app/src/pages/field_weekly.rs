@@ -4,7 +4,7 @@
 
 use domain::FieldError;
 use domain::field::{Week, WeeklyForm, check_weekly};
-use domain::sync::{FieldSetup, PushRecord, RecordType};
+use domain::sync::{FieldSetup, RecordType};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +55,7 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
     let villages = setup.villages();
     let kinds = StoredValue::new(setup.report_kinds.clone());
     let statuses = StoredValue::new(setup.weekly.clone());
-    let at_township = StoredValue::new(setup.week_reports.clone());
+    let at_township = StoredValue::new(setup.week_field_reports.clone());
     let this_week = Week::of(setup.server_time);
     let weeks = [this_week, this_week.previous()];
 
@@ -194,17 +194,15 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             let result = async {
-                let queued = Queued {
-                    record: PushRecord {
-                        client_id: outbox::new_id()?,
-                        record_type: RecordType::WeeklyReport.as_str().to_owned(),
-                        author,
-                        device_id: outbox::device_id().await?,
-                        created_at: now,
-                        body: serde_json::to_value(&form).unwrap_or_default(),
-                    },
-                    photos: Vec::new(),
-                };
+                let queued = Queued::made(
+                    outbox::new_id()?,
+                    RecordType::WeeklyReport,
+                    author,
+                    now,
+                    &form,
+                    Vec::new(),
+                )
+                .await?;
                 outbox.add(queued).await
             }
             .await;
