@@ -22,6 +22,10 @@ const ENTRIES: { path: string; who?: string }[] = [
 const brotli = (b: Buffer) =>
   brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
+/** One line of the table: a label and three byte counts, aligned. */
+const line = (label: string, ...sizes: (number | string)[]) =>
+  `${label.padEnd(62)}${sizes.map((n) => String(n).padStart(10)).join("")}`;
+
 /** The cookies of a logged-in `who`, from a context that is then thrown away. */
 async function sessionOf(browser: Browser, baseURL: string, who: string) {
   const context = await browser.newContext({ baseURL });
@@ -54,11 +58,11 @@ test("first visit downloads at most 250 KB brotli before it is interactive", asy
     const files = await Promise.all(fetched);
     await context.close();
     const sum = (k: "raw" | "gz" | "br") => files.reduce((n, f) => n + f[k], 0);
-    for (const f of files) rows.push(`  ${f.url.padEnd(60)} ${String(f.raw).padStart(9)} ${String(f.gz).padStart(9)} ${String(f.br).padStart(9)}`);
-    rows.push(`${(path + (who ? ` (${who})` : "")).padEnd(62)} ${String(sum("raw")).padStart(9)} ${String(sum("gz")).padStart(9)} ${String(sum("br")).padStart(9)}`);
+    for (const f of files) rows.push(line(`  ${f.url}`, f.raw, f.gz, f.br));
+    rows.push(line(path + (who ? ` (${who})` : ""), sum("raw"), sum("gz"), sum("br")));
     if (sum("br") > BUDGET) over.push(`${path}: ${sum("br")} bytes`);
   }
-  console.log(`${"first visit: files until hydrated".padEnd(62)} ${"raw".padStart(9)} ${"gzip".padStart(9)} ${"brotli".padStart(9)}`);
+  console.log(line("first visit: files until hydrated", "raw", "gzip", "brotli"));
   console.log(rows.join("\n"));
   console.log(`budget: ${BUDGET} bytes brotli per entry page`);
   expect(over, "entry pages over the budget").toEqual([]);
