@@ -6,6 +6,8 @@
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Release builds abort on panic without a message (see `x`), so the hook is for debug builds.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
     // A mark for tests and for support: the page is now interactive.

@@ -23,6 +23,17 @@ mod store;
 #[cfg(feature = "hydrate")]
 mod sync;
 
+/// The message of an error thrown by the browser (a `DOMException` or `Error`), for the
+/// officer and for support. Not `{:?}`: the release wasm is built without Debug output.
+#[cfg(feature = "hydrate")]
+fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    if let Some(error) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    e.as_string().unwrap_or_else(|| "unknown error".to_owned())
+}
+
 /// A photo taken for a record: compressed on the phone, uploaded on its own before the
 /// record that names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,7 +18,7 @@ const TARGET_BYTES: usize = 200 * 1024;
 const QUALITIES: [f64; 5] = [0.82, 0.7, 0.58, 0.46, 0.35];
 
 fn photo_error(e: JsValue) -> OutboxError {
-    OutboxError::Photo(format!("{e:?}"))
+    OutboxError::Photo(super::js_error_text(&e))
 }
 
 pub async fn compress(file: File) -> Result<(PhotoMeta, Vec<u8>), OutboxError> {

@@ -13,7 +13,7 @@ use super::OutboxError;
 const IV_LEN: usize = 12;
 
 fn crypto_error(e: JsValue) -> OutboxError {
-    OutboxError::Crypto(format!("{e:?}"))
+    OutboxError::Crypto(super::js_error_text(&e))
 }
 
 fn subtle() -> Result<SubtleCrypto, OutboxError> {

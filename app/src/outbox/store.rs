@@ -87,7 +87,8 @@ fn bytes(value: &JsValue, name: &str) -> Result<Vec<u8>, OutboxError> {
 fn object(pairs: &[(&str, JsValue)]) -> Result<JsValue, OutboxError> {
     let o = Object::new();
     for (k, v) in pairs {
-        Reflect::set(&o, &JsValue::from_str(k), v).map_err(|e| OutboxError::Storage(format!("{e:?}")))?;
+        Reflect::set(&o, &JsValue::from_str(k), v)
+            .map_err(|e| OutboxError::Storage(super::js_error_text(&e)))?;
     }
     Ok(o.into())
 }
@@ -247,7 +248,7 @@ pub async fn set_reason(id: &str, reason: Option<&Reason>) -> Result<(), OutboxE
         None => JsValue::NULL,
     };
     Reflect::set(&entry, &JsValue::from_str("reason"), &value)
-        .map_err(|e| OutboxError::Storage(format!("{e:?}")))?;
+        .map_err(|e| OutboxError::Storage(super::js_error_text(&e)))?;
     put(OUTBOX, id, entry).await
 }
 

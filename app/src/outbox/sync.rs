@@ -554,12 +554,12 @@ pub async fn export() -> Result<(), OutboxError> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|e| OutboxError::Storage(format!("{e:?}")))?;
+        .map_err(|e| OutboxError::Storage(super::js_error_text(&e)))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)
-        .map_err(|e| OutboxError::Storage(format!("{e:?}")))?;
+        .map_err(|e| OutboxError::Storage(super::js_error_text(&e)))?;
     let a: web_sys::HtmlAnchorElement = document()
         .create_element("a")
-        .map_err(|e| OutboxError::Storage(format!("{e:?}")))?
+        .map_err(|e| OutboxError::Storage(super::js_error_text(&e)))?
         .unchecked_into();
     a.set_href(&url);
     a.set_download(&format!(
