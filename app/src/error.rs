@@ -8,7 +8,9 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "error", content = "detail", rename_all = "snake_case")]
+// serde's default (externally tagged) form: `"unavailable"`, `{"invalid":{...}}`. A tagged
+// form would make the browser buffer and re-read every error, which costs wasm size.
+#[serde(rename_all = "snake_case")]
 pub enum AppError {
     /// The record does not exist, or the reader may not know that it does.
     #[error("not found")]
@@ -155,7 +157,7 @@ mod tests {
             assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), e, "{json}");
         }
         assert_eq!(
-            serde_json::from_str::<AppError>(r#"{"error":"unavailable"}"#).unwrap(),
+            serde_json::from_str::<AppError>(r#""unavailable""#).unwrap(),
             AppError::Unavailable
         );
     }
