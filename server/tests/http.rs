@@ -128,7 +128,7 @@ async fn server_functions_answer_data_and_bad_calls_are_not_500() {
             t.label,
             down.body
         );
-        assert!(down.body.contains(r#""unavailable""#), "{}", down.body);
+        assert_eq!(down.body.trim(), r#""unavailable""#, "{}", t.label);
     }
 }
 
