@@ -10,7 +10,7 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
-/** Waits until the wasm has hydrated the page (frontend/src/lib.rs sets the mark). */
+/** Waits until the wasm has hydrated the page's islands (the last island, `HydrationMark`, sets the mark). */
 export async function hydrated(page: Page): Promise<void> {
   await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
 }

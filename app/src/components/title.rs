@@ -3,16 +3,18 @@
 //! leptos_meta builds the server's `<title>` only after the page has streamed, outside
 //! the request's reactive arena. Reading a signal there (the language, for a
 //! translated title) panics when two requests render side by side, and the page never
-//! finishes. So on the server the text is read while the page renders; in the browser
-//! it stays reactive, for the language switch.
+//! finishes. So the text is read while the page renders.
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use leptos::text_prop::TextProp;
 use leptos_meta::Title;
 
 use crate::i18n::*;
 
-/// A page's title, given as a closure that may read the language.
+/// A page's title, given as a closure that may read the language. Only the server
+/// renders titles: a page is rendered whole for its language (switching language loads
+/// it again), and inside an island the browser has nothing to change.
 #[component]
 pub fn PageTitle<F, S>(text: F) -> impl IntoView
 where
@@ -20,10 +22,14 @@ where
     S: Into<String> + 'static,
 {
     #[cfg(feature = "ssr")]
-    let text = TextProp::from(text().into());
+    {
+        let text = TextProp::from(text().into());
+        view! { <Title text /> }
+    }
     #[cfg(not(feature = "ssr"))]
-    let text = TextProp::from(move || text().into());
-    view! { <Title text /> }
+    {
+        let _ = text;
+    }
 }
 
 /// Every title ends with the app's name: "登录 · 民情".
