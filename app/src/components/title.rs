@@ -6,15 +6,14 @@
 //! finishes. So the text is read while the page renders.
 
 use leptos::prelude::*;
-#[cfg(feature = "ssr")]
 use leptos::text_prop::TextProp;
 use leptos_meta::Title;
 
 use crate::i18n::*;
 
-/// A page's title, given as a closure that may read the language. Only the server
-/// renders titles: a page is rendered whole for its language (switching language loads
-/// it again), and inside an island the browser has nothing to change.
+/// A page's title, given as a closure that may read the language. Rendered the same on
+/// both sides (an island hydrates only what the server rendered the same way): on the
+/// server the text is read at once; in the browser it stays reactive.
 #[component]
 pub fn PageTitle<F, S>(text: F) -> impl IntoView
 where
@@ -22,14 +21,10 @@ where
     S: Into<String> + 'static,
 {
     #[cfg(feature = "ssr")]
-    {
-        let text = TextProp::from(text().into());
-        view! { <Title text /> }
-    }
+    let text = TextProp::from(text().into());
     #[cfg(not(feature = "ssr"))]
-    {
-        let _ = text;
-    }
+    let text = TextProp::from(move || text().into());
+    view! { <Title text /> }
 }
 
 /// Every title ends with the app's name: "登录 · 民情".

@@ -49,7 +49,7 @@ fn Case(view: CaseView, step: ServerAction<PetitionStep>) -> impl IntoView {
     let (state, channel, kind) = (s.state, s.channel, s.kind);
     let id = s.id;
     view! {
-        {let _ = &title;}
+        <PageTitle text=move || td_string!(i18n.get_locale(), case.title, code = title.clone()) />
         <h1>{move || td_string!(i18n.get_locale(), case.title, code = code.clone())}</h1>
         <p class="case-meta">
             <span class="state" id="case-state">{move || state_label(i18n, state)}</span>" · "
