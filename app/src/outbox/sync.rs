@@ -429,6 +429,7 @@ async fn push(batch: &[Entry]) -> Result<usize, Stop> {
     let answer: PushResponse = response.json().await.map_err(|_| Stop::Offline)?;
     drop(deadline);
     let mut sent: Vec<Sent> = store::get_sealed("sent").await?.unwrap_or_default();
+    let mut delivered = Vec::new();
     let mut answered = 0;
     for result in answer.results {
         let Some(id) = result.client_id else { continue };
@@ -440,7 +441,7 @@ async fn push(batch: &[Entry]) -> Result<usize, Stop> {
             Outcome::Stored | Outcome::Duplicate => {
                 sent.retain(|s| s.id != id);
                 sent.insert(0, summary(entry));
-                store::delete_record(&id).await?;
+                delivered.push(id);
             }
             Outcome::Rejected { code, field, message } => {
                 store::set_reason(&id, Some(&Reason { code, field, message })).await?;
@@ -456,7 +457,13 @@ async fn push(batch: &[Entry]) -> Result<usize, Stop> {
         }
     }
     sent.truncate(KEEP_SENT);
+    // The sent list before the deletions: a page closed between them (the officer moved
+    // on) leaves a record both listed as sent and queued, which the next push answers
+    // with "duplicate", never one that is in neither.
     store::put_sealed("sent", &sent).await?;
+    for id in delivered {
+        store::delete_record(&id).await?;
+    }
     Ok(answered)
 }
 
