@@ -5,6 +5,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, State};
+use axum::handler::Handler;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,7 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use serde::{Deserialize, Serialize};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -80,10 +82,21 @@ pub fn router(state: AppState) -> Router {
             "/field/intake",
             post(forms::post_intake).layer(DefaultBodyLimit::max(forms::MAX_POST_BYTES)),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            provide_db,
-            app::shell,
-        ))
+        // The build's files (wasm, JS, CSS, icons; precompressed by cargo-leptos), and the
+        // app's 404 page for anything else. Not leptos_axum's file handler alone: it runs
+        // under the thread's current reactive owner, which is whichever page last rendered
+        // there, and moved that page's response headers (its nonce policy, any cookie) onto
+        // the file, so the page went out without them.
+        .fallback_service(
+            ServeDir::new(&*state.leptos_options.site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(
+                    leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_db, app::shell)
+                        .with_state(state.clone()),
+                ),
+        )
         .layer(middleware::from_fn(server_fn_status))
         // Nothing may hang a request for ever: a stuck page or call answers 503. Long
         // enough for the slowest honest request (a large roster import hashing passwords).

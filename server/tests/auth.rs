@@ -290,3 +290,45 @@ async fn disabling_an_account_logs_it_out_everywhere() {
     let again = try_login(&app, "officer", services::demo::DEMO_PASSWORD).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
 }
+
+/// A static file served while a page renders on the same thread (a phone's service
+/// worker fetching the build while a clerk opens office pages). Leptos leaves each
+/// render's root owner as the thread's current owner, and leptos_axum's static-file
+/// fallback moved the response headers it found there onto the file: the page went out
+/// without its nonce policy (its scripts blocked, the page never came alive) and the file
+/// with the page's headers.
+#[tokio::test]
+async fn a_static_file_never_takes_a_page_s_headers() {
+    use leptos::prelude::{Owner, provide_context};
+    let t = storage::testing::sqlite().await;
+    t.db.migrate().await.expect("migrate");
+    let site = storage::testing::temp_dir();
+    std::fs::create_dir_all(site.0.join("pkg")).expect("pkg dir");
+    std::fs::write(site.0.join("pkg/probe.js"), "export {};").expect("static file");
+    let state = server::AppState::new(t.db.clone(), &site.0, "127.0.0.1:3000".parse().expect("addr"));
+    let app = server::router(state);
+
+    // A page's render in progress on this thread, its policy set, its headers not yet sent.
+    let page = Owner::new_root(None);
+    let page_options = leptos_axum::ResponseOptions::default();
+    page.with(|| provide_context(page_options.clone()));
+    let page_policy = header::HeaderValue::from_static("script-src 'nonce-page'");
+    page_options.insert_header(header::CONTENT_SECURITY_POLICY, page_policy.clone());
+    page_options.insert_header(header::SET_COOKIE, header::HeaderValue::from_static("page=1"));
+
+    let file = send(&app, get("/pkg/probe.js")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body, "export {};");
+    assert_ne!(file.headers[header::CONTENT_SECURITY_POLICY], page_policy);
+    assert!(!file.headers.contains_key(header::SET_COOKIE));
+    // A file that is not there is the app's 404 page, with its own nonce policy.
+    let missing = send(&app, get("/pkg/nothing.js")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .is_ok_and(|p| p.contains("'nonce-"))
+    );
+    assert_ne!(missing.headers[header::CONTENT_SECURITY_POLICY], page_policy);
+    drop(page);
+}
