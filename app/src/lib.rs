@@ -22,7 +22,8 @@ use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::components::auth::{RequireArea, provide_auth};
+use crate::components::auth::{RequireArea, provide_auth, user_of_this_request};
+use crate::components::island::{HydrationMark, island_i18n};
 use crate::components::layout::{Area, AreaFrame};
 use crate::components::title::AppTitle;
 use crate::i18n::*;
@@ -31,6 +32,7 @@ use crate::pages::{
     not_found::NotFound, office, office_info, offline, petition, print, registry, report, reports, roster,
     track, users, weekly,
 };
+use domain::auth::CurrentUser;
 
 /// The HTML document around the app; rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,11 +52,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <script src="/pwa.js" defer></script>
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
                 <App />
+                <HydrationMark />
             </body>
         </html>
     }
@@ -69,7 +72,7 @@ pub fn App() -> impl IntoView {
         <I18nContextProvider ssr_lang_header_getter=locale_from_cookie()>
             <AppTitle />
             <Router>
-                <WithAuth>
+                <WithAuth me=user_of_this_request()>
                 <Routes fallback=|| view! { <NotFound /> }>
                     <ParentRoute path=path!("") view=|| area(Area::Public)>
                         <Route path=path!("") view=home::HomePage ssr=SsrMode::Async />
@@ -111,11 +114,12 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Provides the login state inside the router, where a form posted without JavaScript
-/// finds its error in the URL (`__err`) and shows it.
-#[component]
-fn WithAuth(children: Children) -> impl IntoView {
-    provide_auth();
+/// Provides the language and the login state to every page and every island in it: in
+/// the browser, this island is the root the others hydrate under.
+#[island]
+fn WithAuth(me: Option<CurrentUser>, children: Children) -> impl IntoView {
+    island_i18n();
+    provide_auth(me);
     children()
 }
 
@@ -136,12 +140,20 @@ fn field_area() -> impl IntoView {
     let reports = crate::components::auth::use_auth()
         .me
         .with_untracked(|u| u.as_ref().is_some_and(|u| u.files_field_reports()));
+    view! { <FieldArea reports>{guarded(Area::Field)}</FieldArea> }
+}
+
+/// The island every field page sits in: it runs the phone's outbox (and its sync) for
+/// the islands within, the outbox badge and the field forms.
+#[island(lazy)]
+fn FieldArea(reports: bool, children: Children) -> impl IntoView {
+    island_i18n();
     if reports {
         let setup = Resource::new(|| (), |_| crate::api::get_field_setup());
         provide_context(crate::pages::field::SetupResource(setup));
         crate::outbox::provide_outbox(setup);
     }
-    guarded(Area::Field)
+    children()
 }
 
 /// An area only for logged-in people who may enter it. Rendered whole on the server

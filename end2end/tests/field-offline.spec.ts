@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium, expect, type Page, test } from "@playwright/test";
-import { controlledByServiceWorker, hydrated, loginAs, watchConsole } from "./helpers";
+import { controlledByServiceWorker, follow, hydrated, loginAs, watchConsole } from "./helpers";
 
 // An officer's week of work on a phone with no signal: reports (one with a photo) and a
 // zero report are kept on the phone through a reload and a browser restart, then reach
@@ -105,7 +105,7 @@ test("a week of field work without signal reaches the township exactly once", as
   await expect(page.getByTestId("outbox-badge")).toHaveText("3");
 
   // Last week had nothing: a zero report for it.
-  await page.getByRole("link", { name: /周报/ }).first().click();
+  await follow(page, page.getByRole("link", { name: /周报/ }).first(), /\/field\/weekly$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("每周排查报告");
   await page.locator("#week").selectOption({ index: 1 });
   await expect(page.getByTestId("no-items")).toBeVisible();
@@ -172,7 +172,7 @@ test("a week of field work without signal reaches the township exactly once", as
   await expect(inbox.filter({ hasText: "村东工地" })).toContainText("紧急");
   await expect(desk.locator("#urgent-waiting")).toBeVisible();
   await desk.goto("/office/weekly");
-  await desk.getByRole("link", { name: "上一周" }).click();
+  await follow(desk, desk.getByRole("link", { name: "上一周" }), /week=/);
   const village = desk.locator("#weekly tbody tr").filter({ hasText: "东湖村" });
   await expect(village).toHaveAttribute("data-status", /^(zero|late)$/);
   await office.close();
@@ -208,7 +208,7 @@ test("a report the server sends back shows why, is fixed and sent again, and the
 
   // The clock is right again; the officer corrects the time and sends it again.
   await page.clock.setFixedTime(new Date());
-  await item.getByRole("link", { name: "修改" }).click();
+  await follow(page, item.getByRole("link", { name: "修改" }), /edit=/);
   await expect(page.locator("#place")).toHaveValue("西岭村五组");
   const now = new Date(Date.now() - 3600 * 1000);
   const local = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
@@ -225,8 +225,7 @@ test("a report the server sends back shows why, is fixed and sent again, and the
   await loginAs(desk, "clerk");
   await desk.goto("/office/reports");
   await hydrated(desk);
-  await desk.locator("#inbox tbody tr").filter({ hasText: "西岭村五组" }).getByRole("link").first().click();
-  await hydrated(desk);
+  await follow(desk, desk.locator("#inbox tbody tr").filter({ hasText: "西岭村五组" }).getByRole("link").first(), /\/office\/reports\/\d+/);
   const ask = desk.locator('form[data-step="request_info"]');
   await ask.locator("textarea").fill("请补充排水沟的现场照片");
   await ask.getByRole("button").click();
@@ -254,8 +253,7 @@ test("an expired session keeps the queue; after logging in again it is sent", as
     parties: "下游住户",
     description: "养殖场废水直排小河，河水发黑。",
   });
-  await page.getByRole("link", { name: /待发送/ }).first().click();
-  await hydrated(page);
+  await follow(page, page.getByRole("link", { name: /待发送/ }).first(), /\/field\/outbox$/);
   await expect(page.getByTestId("waiting").locator("li")).toHaveCount(1);
 
   // The session ends while the phone is away (expired, or revoked by an admin).

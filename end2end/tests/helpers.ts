@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 /** Collects console errors and warnings, and uncaught exceptions, for a page. */
 export function watchConsole(page: Page): string[] {
@@ -10,9 +10,24 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
-/** Waits until the wasm has hydrated the page (frontend/src/lib.rs sets the mark). */
+/** Waits until the wasm has hydrated the page's islands (the last island, `HydrationMark`, sets the mark). */
 export async function hydrated(page: Page): Promise<void> {
   await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+}
+
+/**
+ * Follows a link: links load a whole page (only islands run in the browser), so this
+ * waits for the new address to load, then for its islands, not the old page's mark.
+ */
+export async function follow(page: Page, link: Locator, to: RegExp): Promise<void> {
+  const problems = watchConsole(page);
+  await link.click();
+  await page.waitForURL(to);
+  try {
+    await hydrated(page);
+  } catch (e) {
+    throw new Error(`${e}\nconsole: ${problems.join("\n")}`);
+  }
 }
 
 /** Waits until the service worker is installed, active and controls this page. */

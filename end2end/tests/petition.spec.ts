@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { hydrated, loginAs, watchConsole } from "./helpers";
+import { follow, hydrated, loginAs, watchConsole } from "./helpers";
 
 // A tiny JPEG whose EXIF block holds a GPS position (the server must strip it).
 function jpegWithGps(): Buffer {
@@ -93,8 +93,7 @@ test("a petition goes from the public form to an evaluated reply", async ({ page
   // The clerk finds it in the inbox, registers it and assigns it to a department.
   const clerk = await staffPage(browser, "clerk");
   await clerk.goto("/office/petitions?state=submitted");
-  await clerk.getByRole("link", { name: code }).click();
-  await hydrated(clerk);
+  await follow(clerk, clerk.getByRole("link", { name: code }), /\/office\/petitions\/\d+$/);
   await expect(clerk.locator("#case-state")).toHaveText("待登记");
   // What the citizen typed is shown as text, never run.
   await expect(clerk.locator("#case-content")).toContainText("<script>window.__xss = 1</script>");

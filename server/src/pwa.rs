@@ -11,6 +11,24 @@ const PRECACHED_PAGES: [&str; 3] = ["/", "/offline", "/login"];
 /// The kinds of build output in `pkg/` that pages load.
 const PRECACHED_BUILD_FILES: [&str; 3] = [".wasm", ".js", ".css"];
 
+/// The islands whose code the worker keeps, by function name (see `#[island(lazy)]`):
+/// those of the pages that open offline, the public pages and the field area. The
+/// office's islands are fetched when an office page needs them; nothing of the office
+/// is kept on a device.
+const OFFLINE_ISLANDS: [&str; 8] = [
+    "field_area",
+    "outbox_badge",
+    "field_home_body",
+    "report_body",
+    "weekly_body",
+    "outbox_body",
+    "logout_button",
+    "form_checks",
+];
+
+/// The file (in `pkg/`) where the wasm split build lists each lazy function's chunks.
+const SPLIT_MANIFEST: &str = "__wasm_split_manifest";
+
 /// Shell files from `public/` that every page uses.
 const SHELL_FILES: [&str; 5] = [
     "/manifest.webmanifest",
@@ -34,17 +52,31 @@ impl ServiceWorker {
     /// without a front-end build, as in the Rust tests) are simply not precached.
     pub fn for_site(site_root: &Path, pkg_dir: &str) -> Self {
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-        if let Ok(entries) = std::fs::read_dir(site_root.join(pkg_dir)) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                // Only what a page loads: not the precompressed twins (served in place of
-                // the originals) nor wasm-bindgen's TypeScript declarations.
-                if !PRECACHED_BUILD_FILES.iter().any(|ext| name.ends_with(ext)) {
-                    continue;
-                }
-                if let Ok(bytes) = std::fs::read(entry.path()) {
-                    files.push((format!("/{pkg_dir}/{name}"), bytes));
-                }
+        let mut names: Vec<String> = std::fs::read_dir(site_root.join(pkg_dir))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        let chunks = offline_chunks(site_root, pkg_dir, &names);
+        for name in names {
+            // Only what a page loads: not the precompressed twins (served in place of
+            // the originals) nor wasm-bindgen's TypeScript declarations; of the lazy
+            // islands' chunks, only those the offline pages need.
+            if !PRECACHED_BUILD_FILES.iter().any(|ext| name.ends_with(ext)) {
+                continue;
+            }
+            if let Some(chunks) = &chunks
+                && is_chunk(&name)
+                && !chunks.contains(stem(&name))
+            {
+                continue;
+            }
+            if let Ok(bytes) = std::fs::read(site_root.join(pkg_dir).join(&name)) {
+                files.push((format!("/{pkg_dir}/{name}"), bytes));
             }
         }
         for url in SHELL_FILES {
@@ -81,6 +113,41 @@ impl ServiceWorker {
             script,
         }
     }
+}
+
+/// A file of a lazy function's code: `chunk_N.<hash>.wasm` or `split_<name>.<hash>.wasm`.
+fn is_chunk(name: &str) -> bool {
+    name.ends_with(".wasm") && (name.starts_with("chunk_") || name.starts_with("split_"))
+}
+
+/// A chunk's name as the split manifest gives it: the file's name without `.wasm`
+/// (with its content hash, when the build hashes file names).
+fn stem(name: &str) -> &str {
+    name.strip_suffix(".wasm").unwrap_or(name)
+}
+
+/// The chunks the offline islands need, from the split manifest (a JSON object: lazy
+/// function name → chunk names). `None` when the build was not split.
+fn offline_chunks(
+    site_root: &Path,
+    pkg_dir: &str,
+    names: &[String],
+) -> Option<std::collections::HashSet<String>> {
+    let manifest = names
+        .iter()
+        .find(|n| n.starts_with(SPLIT_MANIFEST) && n.ends_with(".json"))?;
+    let text = std::fs::read_to_string(site_root.join(pkg_dir).join(manifest)).ok()?;
+    let lazy: std::collections::HashMap<String, Vec<String>> = serde_json::from_str(&text).ok()?;
+    Some(
+        lazy.into_iter()
+            .filter(|(function, _)| {
+                OFFLINE_ISLANDS
+                    .iter()
+                    .any(|island| function.starts_with(&format!("{island}_loader_")))
+            })
+            .flat_map(|(_, chunks)| chunks)
+            .collect(),
+    )
 }
 
 /// FNV-1a, 64 bit: a stable fingerprint of the build (not a security measure).
@@ -150,6 +217,46 @@ mod tests {
         assert_eq!(
             sw.precache,
             ["/", "/offline", "/login", "/pkg/minqing.1.wasm", "/pwa.js"]
+        );
+    }
+
+    #[test]
+    fn of_a_split_build_only_the_offline_islands_chunks_are_precached() {
+        let dir = std::env::temp_dir().join(format!("minqing-sw-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        for name in [
+            "minqing.1.wasm",
+            "minqing.1.js",
+            "__wasm_split.1.js",
+            "chunk_1.a.wasm",
+            "chunk_2.b.wasm",
+            "chunk_3.c.wasm",
+            "split_report_body_loader_7.d.wasm",
+            "split_inbox_report_body_loader_8.e.wasm",
+        ] {
+            std::fs::write(dir.join("pkg").join(name), name).unwrap();
+        }
+        std::fs::write(
+            dir.join("pkg/__wasm_split_manifest.1.json"),
+            r#"{"report_body_loader_7": ["chunk_1.a", "chunk_2.b", "split_report_body_loader_7.d"],
+                "inbox_report_body_loader_8": ["chunk_2.b", "chunk_3.c", "split_inbox_report_body_loader_8.e"]}"#,
+        )
+        .unwrap();
+        let sw = ServiceWorker::for_site(&dir, "pkg");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            sw.precache,
+            [
+                "/",
+                "/offline",
+                "/login",
+                "/pkg/__wasm_split.1.js",
+                "/pkg/chunk_1.a.wasm",
+                "/pkg/chunk_2.b.wasm",
+                "/pkg/minqing.1.js",
+                "/pkg/minqing.1.wasm",
+                "/pkg/split_report_body_loader_7.d.wasm",
+            ]
         );
     }
 }

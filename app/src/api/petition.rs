@@ -72,10 +72,10 @@ pub enum Posted {
     },
 }
 
-/// The form post's outcome, on the server from the request's context and in the browser
-/// from the page, so both render the same thing.
+/// The form post's outcome, from the request's context (the pages that read it render
+/// on the server only; their islands get what they need as props).
 pub fn posted() -> Option<Posted> {
-    leptos::server::SharedValue::new(use_context::<Posted>).into_inner()
+    use_context::<Posted>()
 }
 
 #[server(prefix = "/api", endpoint = "petition_form_data")]

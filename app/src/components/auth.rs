@@ -7,25 +7,23 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
-use crate::api::{Login, Logout};
+use crate::api::Logout;
 use crate::components::layout::Area;
 use crate::i18n::*;
 
-/// The login and logout actions and the current user, shared by the whole app.
+/// The current user, shared by the whole page.
 ///
 /// The user is known on the server before rendering starts (the edge resolved the
-/// session), so it is a plain value, sent to the browser with the page: nothing waits
-/// for it, and every part of the page sees the same answer. Logging in or out loads the
-/// next page afresh, which brings the new value.
+/// session), so it is a plain value, sent to the browser with the page (a prop of the
+/// `WithAuth` island): nothing waits for it, and every part of the page sees the same
+/// answer. Logging in or out loads the next page afresh, which brings the new value.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub login: ServerAction<Login>,
-    pub logout: ServerAction<Logout>,
     pub me: ReadSignal<Option<CurrentUser>>,
 }
 
 /// The logged-in person, on the server; the browser gets it from the page.
-fn user_of_this_request() -> Option<CurrentUser> {
+pub fn user_of_this_request() -> Option<CurrentUser> {
     #[cfg(feature = "ssr")]
     {
         crate::session::caller().user
@@ -36,19 +34,9 @@ fn user_of_this_request() -> Option<CurrentUser> {
     }
 }
 
-pub fn provide_auth() {
-    let login = ServerAction::<Login>::new();
-    let logout = ServerAction::<Logout>::new();
-    // After logging in or out, load the next page afresh (see `api::go_to`).
-    Effect::new(move |_| {
-        let done = login.value().get().and_then(Result::ok);
-        let gone = logout.value().get().and_then(Result::ok);
-        if let Some(path) = done.or(gone).filter(|p| crate::is_local_path(p)) {
-            let _ = window().location().set_href(&path);
-        }
-    });
-    let me = RwSignal::new(leptos::server::SharedValue::new(user_of_this_request).into_inner()).read_only();
-    provide_context(Auth { login, logout, me });
+pub fn provide_auth(me: Option<CurrentUser>) {
+    let me = RwSignal::new(me).read_only();
+    provide_context(Auth { me });
 }
 
 pub fn use_auth() -> Auth {
@@ -138,10 +126,18 @@ pub fn UserMenu() -> impl IntoView {
 /// The logout button: a plain form post to the logout function, so it works before the
 /// page is interactive too. Once hydrated it first wipes what this site keeps on the
 /// phone (the field outbox, drafts, saved pages), after warning about anything unsent.
-#[component]
+#[island(lazy)]
 pub fn LogoutButton() -> impl IntoView {
+    crate::components::island::island_i18n();
     let i18n = use_i18n();
-    let auth = use_auth();
+    let logout = ServerAction::<Logout>::new();
+    // Logged out: load the next page afresh (see `api::go_to`).
+    Effect::new(move |_| {
+        let gone = logout.value().get().and_then(Result::ok);
+        if let Some(path) = gone.filter(|p| crate::is_local_path(p)) {
+            let _ = window().location().set_href(&path);
+        }
+    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         leptos::task::spawn_local(async move {
@@ -155,7 +151,7 @@ pub fn LogoutButton() -> impl IntoView {
             if let Err(e) = crate::outbox::wipe_phone().await {
                 leptos::logging::warn!("phone data not wiped: {e}");
             }
-            auth.logout.dispatch(Logout {});
+            logout.dispatch(Logout {});
         });
     };
     view! {

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 
 use crate::i18n::*;
 
-#[component]
+#[island]
 pub fn ConnectionStatus() -> impl IntoView {
+    crate::components::island::island_i18n();
     let i18n = use_i18n();
     let (online, set_online) = signal(true);
     // Effects run only in the browser, after hydration.

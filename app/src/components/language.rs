@@ -1,6 +1,5 @@
-//! The language switch. Without JavaScript it is a link to `/lang/<locale>`, where the
-//! server sets the same cookie and sends the person back; once hydrated it switches in
-//! place with no reload.
+//! The language switch: a link to `/lang/<locale>`, where the server sets the cookie
+//! and sends the person back to the page, rendered in the other language.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -29,29 +28,9 @@ pub fn LanguageSwitch() -> impl IntoView {
             hreflang=move || other().as_str()
             lang=move || other().as_str()
             aria-label=move || t_string!(i18n, language.switch_label)
-            on:click=move |ev| {
-                ev.prevent_default();
-                let locale = other();
-                remember_locale(locale);
-                i18n.set_locale(locale);
-            }
         >
             {t!(i18n, language.switch)}
         </a>
-    }
-}
-
-/// Writes the locale cookie the server reads (the same one `/lang/<locale>` sets).
-fn remember_locale(locale: Locale) {
-    use wasm_bindgen::JsCast;
-    let cookie = format!(
-        "{}={}; path=/; max-age={}; samesite=lax",
-        crate::LOCALE_COOKIE,
-        locale.as_str(),
-        crate::LOCALE_COOKIE_MAX_AGE_SECS
-    );
-    if let Some(doc) = document().dyn_ref::<web_sys::HtmlDocument>() {
-        let _ = doc.set_cookie(&cookie);
     }
 }
 

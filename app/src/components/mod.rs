@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod connection;
+pub mod island;
 pub mod labels;
 pub mod language;
 pub mod layout;

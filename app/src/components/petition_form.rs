@@ -1,17 +1,20 @@
 //! The petition form, shared by the public page, the office's intake desk and petition
-//! agents. It is a plain multipart form post (it works with JavaScript off); with
-//! JavaScript, each field is checked by the same rules as the server as the person
-//! leaves it, and a fixed field's message goes away as they type.
+//! agents. It is a plain multipart form post (it works with JavaScript off), rendered on
+//! the server as typed and with each field's problem under it. In the browser a small
+//! island around it (`FormChecks`) checks each field by the same rules as the server as
+//! the person leaves it, and a fixed field's message goes away as they type.
 
 use std::collections::HashSet;
 
 use domain::FieldError;
+#[cfg(feature = "hydrate")]
+use domain::Problem;
+#[cfg(feature = "hydrate")]
 use domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
-use domain::intake::{IntakeSource, PetitionForm, check_form};
+use domain::intake::{IntakeSource, PetitionForm};
+use domain::petition;
 use domain::petition::{Channel, PetitionKind};
-use domain::{Problem, petition};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::api::FormData;
 use crate::components::labels::{channel_label, kind_label};
@@ -71,6 +74,7 @@ pub fn set_field(form: &mut PetitionForm, name: &str, value: String) {
 }
 
 /// The form's current values, read from the page.
+#[cfg(feature = "hydrate")]
 fn read_form(form: &web_sys::HtmlFormElement) -> PetitionForm {
     let mut out = PetitionForm::default();
     if let Ok(data) = web_sys::FormData::new_with_form(form) {
@@ -84,6 +88,7 @@ fn read_form(form: &web_sys::HtmlFormElement) -> PetitionForm {
 }
 
 /// The files chosen, checked for number and size before a slow upload starts.
+#[cfg(feature = "hydrate")]
 fn check_files(input: &web_sys::HtmlInputElement) -> Option<Problem> {
     let files = input.files()?;
     if files.length() as usize > MAX_ATTACHMENTS {
@@ -95,6 +100,8 @@ fn check_files(input: &web_sys::HtmlInputElement) -> Option<Problem> {
         .then_some(Problem::FileTooLarge)
 }
 
+/// The form as the server renders it: the values as typed, each field's problem under
+/// it (in a slot `FormChecks` fills in the browser), and a count of problems on top.
 #[component]
 pub fn PetitionFormView(
     data: FormData,
@@ -104,69 +111,25 @@ pub fn PetitionFormView(
     action: &'static str,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let errors = RwSignal::new(errors);
-    let touched = RwSignal::new(HashSet::<String>::new());
-    let submitting = RwSignal::new(false);
-    let today = data.today;
-    let recheck = move |ev: leptos::ev::Event, mark: bool| {
-        let Some(target) = ev.target() else { return };
-        let name = target
-            .dyn_ref::<web_sys::HtmlInputElement>()
-            .map(|e| e.name())
-            .or_else(|| target.dyn_ref::<web_sys::HtmlTextAreaElement>().map(|e| e.name()))
-            .or_else(|| target.dyn_ref::<web_sys::HtmlSelectElement>().map(|e| e.name()))
-            .unwrap_or_default();
-        if mark {
-            touched.update(|t| {
-                t.insert(name.clone());
-            });
-        }
-        let Some(form) = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-        else {
-            return;
-        };
-        let touched = touched.get_untracked();
-        let mut fresh = check_form(&read_form(&form), source, today)
-            .err()
-            .unwrap_or_default();
-        if name == "attachments"
-            && let Some(problem) = target
-                .dyn_ref::<web_sys::HtmlInputElement>()
-                .and_then(check_files)
-        {
-            fresh.push(FieldError::new("attachments", problem));
-        }
-        errors.update(|errs| {
-            errs.retain(|e| !touched.contains(&e.field));
-            errs.extend(fresh.into_iter().filter(|e| touched.contains(&e.field)));
-        });
-    };
+    let errors = StoredValue::new(errors);
     let error_of = move |field: &'static str| {
-        move || {
-            errors
-                .with(|errs| errs.iter().find(|e| e.field == field).cloned())
-                .map(|e| {
-                    let text = field_error_text(i18n, &e);
-                    view! { <p class="field-error" id=format!("{field}-error")>{text}</p> }
-                })
+        let text = errors.with_value(|errs| {
+            errs.iter()
+                .find(|e| e.field == field)
+                .map(|e| field_error_text(i18n, e))
+        });
+        view! {
+            <div class="error-slot" data-for=field>
+                {text.map(|text| view! { <p class="field-error" id=format!("{field}-error")>{text}</p> })}
+            </div>
         }
     };
     let invalid = move |field: &'static str| {
-        move || {
-            errors
-                .with(|errs| errs.iter().any(|e| e.field == field))
-                .then_some("true")
-        }
+        errors
+            .with_value(|errs| errs.iter().any(|e| e.field == field))
+            .then_some("true")
     };
-    let described = move |field: &'static str| {
-        move || {
-            errors
-                .with(|errs| errs.iter().any(|e| e.field == field))
-                .then(|| format!("{field}-error"))
-        }
-    };
+    let described = move |field: &'static str| invalid(field).map(|_| format!("{field}-error"));
     let public = source == IntakeSource::Public;
     let office = source == IntakeSource::Office;
     let agent = source == IntakeSource::Agent;
@@ -174,24 +137,24 @@ pub fn PetitionFormView(
     let kind = form.kind.clone();
     let channel = form.channel.clone();
     let challenge = data.challenge.clone();
-    let problems = move || errors.with(Vec::len);
+    let problems = errors.with_value(Vec::len);
 
     view! {
+        <FormChecks source today=data.today>
         <form
             class="form petition-form"
             method="post"
             action=action
             enctype="multipart/form-data"
             novalidate
-            on:change=move |ev| recheck(ev, true)
-            on:input=move |ev| recheck(ev, false)
-            on:submit=move |_| submitting.set(true)
         >
-            {move || (problems() > 0).then(|| view! {
-                <p class="error-message" role="alert">
-                    {td_string!(i18n.get_locale(), petition.has_problems, n = problems())}
-                </p>
-            })}
+            <div class="error-slot" data-for=SUMMARY>
+                {(problems > 0).then(|| view! {
+                    <p class="error-message" role="alert">
+                        {td_string!(i18n.get_locale(), petition.has_problems, n = problems)}
+                    </p>
+                })}
+            </div>
             <fieldset>
                 <legend>{t!(i18n, petition.about_matter)}</legend>
                 {office.then(|| view! {
@@ -322,10 +285,180 @@ pub fn PetitionFormView(
                     </div>
                 }
             })}
-            <button type="submit" class="button primary" disabled=move || submitting.get()>
-                {move || if submitting.get() { t_string!(i18n, petition.submitting) } else if public { t_string!(i18n, petition.submit) } else { t_string!(i18n, intake.submit) }}
+            <button type="submit" class="button primary">
+                {if public { t_string!(i18n, petition.submit) } else { t_string!(i18n, intake.submit) }}
             </button>
-            {move || submitting.get().then(|| view! { <p class="loading" role="status">{t!(i18n, petition.submitting)}</p> })}
         </form>
+        </FormChecks>
+    }
+}
+
+/// The slot of the count of problems, above the form.
+const SUMMARY: &str = "__summary";
+
+/// An island around the form: as the person leaves a field it is checked (with the rest
+/// of the form, by `domain::intake`'s rules) and its message is shown or taken away in
+/// the slot under it; the count on top follows. A sent form's button waits.
+#[island(lazy)]
+fn FormChecks(source: IntakeSource, today: chrono::NaiveDate, children: Children) -> impl IntoView {
+    crate::components::island::island_i18n();
+    let i18n = use_i18n();
+    let touched = StoredValue::new(HashSet::<String>::new());
+    let recheck = move |ev: leptos::ev::Event, mark: bool| {
+        #[cfg(feature = "hydrate")]
+        checks::recheck(i18n, &ev, mark, touched, source, today);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, mark, source, today, touched, i18n);
+    };
+    let submitted = move |_: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        checks::wait(t_string!(i18n, petition.submitting));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = i18n;
+    };
+    view! {
+        <div class="form-checks" on:change=move |ev| recheck(ev, true) on:input=move |ev| recheck(ev, false) on:submit=submitted>
+            {children()}
+        </div>
+    }
+}
+
+/// The browser's side of `FormChecks`: reading the form and writing the messages.
+#[cfg(feature = "hydrate")]
+mod checks {
+    use std::collections::HashSet;
+
+    use domain::FieldError;
+    use domain::intake::{IntakeSource, check_form};
+    use leptos::prelude::*;
+    use leptos_i18n::I18nContext;
+    use wasm_bindgen::JsCast;
+
+    use super::{FIELDS, SUMMARY, check_files, read_form};
+    use crate::components::status::field_error_text;
+    use crate::i18n::*;
+
+    pub fn recheck(
+        i18n: I18nContext<Locale>,
+        ev: &leptos::ev::Event,
+        mark: bool,
+        touched: StoredValue<HashSet<String>>,
+        source: IntakeSource,
+        today: chrono::NaiveDate,
+    ) {
+        let Some(target) = ev.target() else { return };
+        let Some(field) = target.dyn_ref::<web_sys::Element>() else {
+            return;
+        };
+        let name = field.get_attribute("name").unwrap_or_default();
+        let Some(form) = field
+            .closest("form")
+            .ok()
+            .flatten()
+            .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        if mark {
+            touched.update_value(|t| {
+                t.insert(name.clone());
+            });
+        }
+        let mut fresh = check_form(&read_form(&form), source, today)
+            .err()
+            .unwrap_or_default();
+        if name == "attachments"
+            && let Some(problem) = target
+                .dyn_ref::<web_sys::HtmlInputElement>()
+                .and_then(check_files)
+        {
+            fresh.push(FieldError::new("attachments", problem));
+        }
+        touched.with_value(|t: &HashSet<String>| {
+            for field in t {
+                show(i18n, &form, field, fresh.iter().find(|e| &e.field == field));
+            }
+        });
+        let problems = FIELDS
+            .iter()
+            .chain(["attachments", "challenge"].iter())
+            .filter(|f| slot(&form, f).is_some_and(|s| s.child_element_count() > 0))
+            .count();
+        if let Some(summary) = slot(&form, SUMMARY) {
+            summary.set_inner_html("");
+            if problems > 0
+                && let Ok(p) = document().create_element("p")
+            {
+                p.set_class_name("error-message");
+                let _ = p.set_attribute("role", "alert");
+                p.set_text_content(Some(&td_string!(
+                    i18n.get_locale(),
+                    petition.has_problems,
+                    n = problems
+                )));
+                let _ = summary.append_child(&p);
+            }
+        }
+    }
+
+    fn slot(form: &web_sys::HtmlFormElement, field: &str) -> Option<web_sys::Element> {
+        form.query_selector(&format!(".error-slot[data-for=\"{field}\"]"))
+            .ok()
+            .flatten()
+    }
+
+    /// Shows a field's problem under it, or takes it away; the field says whether it is
+    /// invalid, and points at its message unless it points at a hint.
+    fn show(
+        i18n: I18nContext<Locale>,
+        form: &web_sys::HtmlFormElement,
+        field: &str,
+        error: Option<&FieldError>,
+    ) {
+        let Some(slot) = slot(form, field) else { return };
+        slot.set_inner_html("");
+        let id = format!("{field}-error");
+        if let Some(error) = error
+            && let Ok(p) = document().create_element("p")
+        {
+            p.set_class_name("field-error");
+            p.set_id(&id);
+            p.set_text_content(Some(&field_error_text(i18n, error)));
+            let _ = slot.append_child(&p);
+        }
+        if let Ok(Some(input)) = form.query_selector(&format!("[name=\"{field}\"]")) {
+            match error {
+                Some(_) => {
+                    let _ = input.set_attribute("aria-invalid", "true");
+                }
+                None => {
+                    let _ = input.remove_attribute("aria-invalid");
+                }
+            }
+            let described = input.get_attribute("aria-describedby");
+            if described.is_none() || described.as_deref() == Some(id.as_str()) {
+                let _ = match error {
+                    Some(_) => input.set_attribute("aria-describedby", &id),
+                    None => input.remove_attribute("aria-describedby"),
+                };
+            }
+        }
+    }
+
+    /// A sent form: its button waits, and says so, until the next page comes.
+    pub fn wait(text: &str) {
+        let Ok(Some(button)) = document().query_selector(".petition-form button[type=submit]") else {
+            return;
+        };
+        let _ = button.set_attribute("disabled", "");
+        button.set_text_content(Some(text));
+        if let Some(form) = button.parent_element()
+            && let Ok(p) = document().create_element("p")
+        {
+            p.set_class_name("loading");
+            let _ = p.set_attribute("role", "status");
+            p.set_text_content(Some(text));
+            let _ = form.append_child(&p);
+        }
     }
 }

@@ -3,8 +3,7 @@
 //! leptos_meta builds the server's `<title>` only after the page has streamed, outside
 //! the request's reactive arena. Reading a signal there (the language, for a
 //! translated title) panics when two requests render side by side, and the page never
-//! finishes. So on the server the text is read while the page renders; in the browser
-//! it stays reactive, for the language switch.
+//! finishes. So the text is read while the page renders.
 
 use leptos::prelude::*;
 use leptos::text_prop::TextProp;
@@ -12,7 +11,9 @@ use leptos_meta::Title;
 
 use crate::i18n::*;
 
-/// A page's title, given as a closure that may read the language.
+/// A page's title, given as a closure that may read the language. Rendered the same on
+/// both sides (an island hydrates only what the server rendered the same way): on the
+/// server the text is read at once; in the browser it stays reactive.
 #[component]
 pub fn PageTitle<F, S>(text: F) -> impl IntoView
 where

@@ -289,8 +289,10 @@ pub fn provide_outbox(setup: Resource<Result<Option<FieldSetup>, AppError>>) -> 
         problem: RwSignal::new(None),
     };
     provide_context(outbox);
+    // The engine fills the outbox from the phone's storage, which changes what the field
+    // islands show: it starts once they have hydrated what the server sent.
     #[cfg(feature = "hydrate")]
-    sync::run(outbox, setup);
+    crate::components::island::after_hydration(move || sync::run(outbox, setup));
     #[cfg(not(feature = "hydrate"))]
     let _ = setup;
     outbox

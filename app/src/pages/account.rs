@@ -10,11 +10,21 @@ use crate::i18n::*;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let i18n = use_i18n();
+    view! {
+        <PageTitle text=move || t_string!(i18n, account.title) />
+        <AccountBody />
+    }
+}
+
+/// An island: the password form answers in place, and logging out wipes the phone.
+#[island(lazy)]
+fn AccountBody() -> impl IntoView {
+    crate::components::island::island_i18n();
+    let i18n = use_i18n();
     let auth = use_auth();
     let change = ServerAction::<ChangePassword>::new();
     let result = move || change.value().get();
     view! {
-        <PageTitle text=move || t_string!(i18n, account.title) />
         <h1>{t!(i18n, account.title)}</h1>
         {move || auth.me.get().map(|user| {
             let roles = user.grants.clone();

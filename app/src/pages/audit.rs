@@ -103,7 +103,7 @@ pub fn AuditPage() -> impl IntoView {
         <form method="get" action="/office/audit" class="filters" role="search">
             <label>
                 {t!(i18n, audit.user)}
-                <input name="user" type="text" autocapitalize="none" prop:value=value(|f| f.username.clone()) />
+                <input name="user" type="text" autocapitalize="none" value=value(|f| f.username.clone()) />
             </label>
             <label>
                 {t!(i18n, audit.action)}
@@ -118,15 +118,15 @@ pub fn AuditPage() -> impl IntoView {
             </label>
             <label>
                 {t!(i18n, audit.record)}
-                <input name="record" type="text" placeholder="user_account:12" prop:value=value(|f| f.record.clone()) />
+                <input name="record" type="text" placeholder="user_account:12" value=value(|f| f.record.clone()) />
             </label>
             <label>
                 {t!(i18n, audit.from)}
-                <input name="from" type="date" prop:value=value(|f| f.from.map(|d| d.to_string())) />
+                <input name="from" type="date" value=value(|f| f.from.map(|d| d.to_string())) />
             </label>
             <label>
                 {t!(i18n, audit.to)}
-                <input name="to" type="date" prop:value=value(|f| f.to.map(|d| d.to_string())) />
+                <input name="to" type="date" value=value(|f| f.to.map(|d| d.to_string())) />
             </label>
             <button type="submit" class="button primary">{t!(i18n, audit.search)}</button>
         </form>

@@ -17,12 +17,16 @@ use crate::i18n::*;
 
 #[component]
 pub fn CasePage() -> impl IntoView {
-    let id = super::id_param();
+    let id = super::id_param().get_untracked();
+    view! { <CaseBody id /> }
+}
+
+/// An island: each step of the case is taken in place.
+#[island(lazy)]
+fn CaseBody(id: i64) -> impl IntoView {
+    crate::components::island::island_i18n();
     let step = ServerAction::<PetitionStep>::new();
-    let case = Resource::new(
-        move || (id.get(), step.version().get()),
-        |(id, _)| petition_case(id),
-    );
+    let case = Resource::new(move || (id, step.version().get()), |(id, _)| petition_case(id));
     view! {
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {

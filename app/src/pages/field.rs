@@ -124,12 +124,22 @@ pub fn answer_text(i18n: I18n, change: &Change) -> String {
 #[component]
 pub fn FieldHome() -> impl IntoView {
     let i18n = use_i18n();
+    view! {
+        <PageTitle text=move || t_string!(i18n, field.title) />
+        <FieldHomeBody />
+    }
+}
+
+/// An island: the desk counts what this phone still holds.
+#[island(lazy)]
+fn FieldHomeBody() -> impl IntoView {
+    crate::components::island::island_i18n();
+    let i18n = use_i18n();
     let auth = crate::components::auth::use_auth();
     let structure = Resource::new(|| (), |_| get_org_structure());
     let outbox = use_outbox();
     let unsent = move || outbox.map_or(0, |o| o.unsent());
     view! {
-        <PageTitle text=move || t_string!(i18n, field.title) />
         <h1>{t!(i18n, field.title)}</h1>
         <p>{t!(i18n, field.intro)}</p>
         <Suspense fallback=|| view! { <Loading /> }>

@@ -14,6 +14,17 @@ use crate::pages::field::{answer_text, kind_name, outbox_error_text, severity_la
 #[component]
 pub fn OutboxPage() -> impl IntoView {
     let i18n = use_i18n();
+    view! {
+        <PageTitle text=move || t_string!(i18n, outbox.title) />
+        <OutboxBody />
+    }
+}
+
+/// An island: all of it is what this phone holds.
+#[island(lazy)]
+fn OutboxBody() -> impl IntoView {
+    crate::components::island::island_i18n();
+    let i18n = use_i18n();
     let Some(outbox) = use_outbox() else {
         return view! { <p>{t!(i18n, field.no_village)}</p> }.into_any();
     };
@@ -43,7 +54,6 @@ pub fn OutboxPage() -> impl IntoView {
         })
     };
     view! {
-        <PageTitle text=move || t_string!(i18n, outbox.title) />
         <h1>{t!(i18n, outbox.title)}</h1>
         <noscript>
             <p class="notice">{t!(i18n, field.needs_script)}</p>
@@ -171,7 +181,7 @@ pub fn SyncStatus(outbox: Outbox) -> impl IntoView {
 }
 
 /// The outbox count beside the field navigation's "outbox" link.
-#[component]
+#[island(lazy)]
 pub fn OutboxBadge() -> impl IntoView {
     let outbox = use_outbox();
     move || {

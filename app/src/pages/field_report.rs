@@ -9,7 +9,6 @@ use domain::field::{ACTION_MAX, MAX_PHOTOS, PARTIES_MAX, PLACE_MAX, ReportForm, 
 use domain::petition::TEXT_MAX;
 use domain::sync::{FieldSetup, RecordType};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::components::auth::use_auth;
@@ -34,8 +33,15 @@ pub fn ReportPage() -> impl IntoView {
     view! {
         <PageTitle text=move || t_string!(i18n, field.report_title) />
         <h1>{t!(i18n, field.report_title)}</h1>
-        {with_setup(|setup| view! { <ReportForm setup /> })}
+        <ReportBody />
     }
+}
+
+/// An island: the form queues on the phone.
+#[island(lazy)]
+fn ReportBody() -> impl IntoView {
+    crate::components::island::island_i18n();
+    with_setup(|setup| view! { <ReportForm setup /> })
 }
 
 #[component]
@@ -43,7 +49,6 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let outbox = use_outbox();
-    let query = use_query_map();
     let kinds = StoredValue::new(setup.report_kinds.clone());
     let villages = setup.villages();
     let only_village = (villages.len() == 1).then(|| villages[0].0);
@@ -70,7 +75,6 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
     let saved = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let navigate = leptos_router::hooks::use_navigate();
 
     let form_now = move || ReportForm {
         kind: kind.get_untracked(),
@@ -114,7 +118,9 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
         if restored.get_untracked() || outbox.is_some_and(|o| !o.loaded.get()) {
             return;
         }
-        let edit = query.with_untracked(|q| q.get("edit"));
+        // From the address the browser shows: offline, the phone's copy of the page
+        // stands in for every `?edit=`.
+        let edit = crate::components::island::query_param("edit");
         let entry = edit.and_then(|id| {
             outbox.and_then(|o| {
                 o.entries
@@ -236,7 +242,6 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
             .with_untracked(|u| u.as_ref().map(|u| u.username.clone()))
             .unwrap_or_default();
         busy.set(true);
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             let result = async {
                 let id = match editing.get_untracked() {
@@ -269,7 +274,7 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
                     previews.set(Vec::new());
                     saved.set(true);
                     if edited {
-                        navigate("/field/outbox", Default::default());
+                        let _ = window().location().set_href("/field/outbox");
                     }
                 }
                 Err(e) => failure.set(Some(outbox_error_text(i18n, &e))),

@@ -5,7 +5,6 @@ use leptos::server_fn::ServerFn;
 use leptos::server_fn::error::ServerFnUrlError;
 
 use crate::api::Login;
-use crate::components::auth::use_auth;
 use crate::components::status::ErrorMessage;
 use crate::components::title::PageTitle;
 use crate::error::AppError;
@@ -16,11 +15,11 @@ use crate::i18n::*;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
-    let auth = use_auth();
+    let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
-    // Without JavaScript the form posts, and a failure comes back in the URL (`__err`):
-    // the login action lives above the routes, so it is read here.
+    // The form is a plain post (this page has no island), and a failure comes back in
+    // the URL (`__err`).
     let url_error = move || {
         query.with(|q| {
             (q.get("__path").as_deref() == Some(<Login as ServerFn>::PATH))
@@ -29,14 +28,14 @@ pub fn LoginPage() -> impl IntoView {
                 .map(|e| ServerFnUrlError::<AppError>::decode_err(&e))
         })
     };
-    let error = move || auth.login.value().get().and_then(Result::err).or_else(url_error);
+    let error = move || login.value().get().and_then(Result::err).or_else(url_error);
     view! {
         <PageTitle text=move || t_string!(i18n, login.title) />
         <section class="narrow">
             <h1>{t!(i18n, login.title)}</h1>
             <p>{t!(i18n, login.intro)}</p>
-            <ActionForm action=auth.login attr:class="form" attr:id="login-form">
-                <input type="hidden" name="next" prop:value=next />
+            <ActionForm action=login attr:class="form" attr:id="login-form">
+                <input type="hidden" name="next" value=next />
                 <label for="login-username">{t!(i18n, login.username)}</label>
                 <input
                     id="login-username"

@@ -12,10 +12,20 @@ use crate::i18n::*;
 #[component]
 pub fn OfficeInfoPage() -> impl IntoView {
     let i18n = use_i18n();
+    view! {
+        <PageTitle text=move || t_string!(i18n, office_info.title) />
+        <OfficeInfoBody />
+    }
+}
+
+/// An island: the form saves in place.
+#[island(lazy)]
+fn OfficeInfoBody() -> impl IntoView {
+    crate::components::island::island_i18n();
+    let i18n = use_i18n();
     let save = ServerAction::<SetOfficeInfo>::new();
     let current = Resource::new(move || save.version().get(), |_| get_office_info());
     view! {
-        <PageTitle text=move || t_string!(i18n, office_info.title) />
         <h1>{t!(i18n, office_info.title)}</h1>
         <p>{t!(i18n, office_info.intro)}</p>
         <Suspense fallback=|| view! { <Loading /> }>

@@ -6,6 +6,7 @@ use domain::intake::{IntakeSource, PetitionForm};
 use leptos::prelude::*;
 
 use crate::api::{Posted, ReceiptView, petition_form_data, posted};
+use crate::components::island::PrintButton;
 use crate::components::petition_form::PetitionFormView;
 use crate::components::status::{ErrorMessage, Loading};
 use crate::components::title::PageTitle;
@@ -103,9 +104,7 @@ pub fn Receipt(receipt: ReceiptView) -> impl IntoView {
             </figure>
         </section>
         <div class="row-actions no-print">
-            <button type="button" class="button primary" on:click=move |_| { let _ = window().print(); }>
-                {t!(i18n, receipt.print)}
-            </button>
+            <PrintButton label=t_string!(i18n, receipt.print).to_owned() />
             <a class="button" href=track>{t!(i18n, receipt.track)}</a>
             {receipt.staff.then(|| view! { <a class="button" href=case>{t!(i18n, intake.open_case)}</a> })}
         </div>

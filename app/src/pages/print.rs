@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::petition_case;
+use crate::components::island::PrintButton;
 use crate::components::status::{ErrorMessage, Loading};
 use leptos_meta::Title;
 
@@ -127,6 +128,6 @@ fn document(doc: &str, d: PetitionDetail, today: chrono::NaiveDate) -> impl Into
             {body}
             <p class="signature">"镇信访办（盖章）"<br />{date(today)}</p>
         </article>
-        <p class="no-print"><button type="button" class="button primary" on:click=move |_| { let _ = window().print(); }>"打印"</button></p>
+        <p class="no-print"><PrintButton label="打印".to_owned() /></p>
     }
 }

@@ -19,12 +19,16 @@ use crate::pages::reports::people_text;
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
-    let id = super::id_param();
+    let id = super::id_param().get_untracked();
+    view! { <InboxReportBody id /> }
+}
+
+/// An island: each step of the report is taken in place.
+#[island(lazy)]
+fn InboxReportBody(id: i64) -> impl IntoView {
+    crate::components::island::island_i18n();
     let step = ServerAction::<FieldInboxStep>::new();
-    let report = Resource::new(
-        move || (id.get(), step.version().get()),
-        |(id, _)| field_report(id),
-    );
+    let report = Resource::new(move || (id, step.version().get()), |(id, _)| field_report(id));
     view! {
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {

@@ -12,6 +12,17 @@ use crate::i18n::*;
 #[component]
 pub fn RosterPage() -> impl IntoView {
     let i18n = use_i18n();
+    view! {
+        <PageTitle text=move || t_string!(i18n, roster.title) />
+        <RosterBody />
+    }
+}
+
+/// An island: the file is checked and imported in place, and units are added in place.
+#[island(lazy)]
+fn RosterBody() -> impl IntoView {
+    crate::components::island::island_i18n();
+    let i18n = use_i18n();
     let upload = Action::new_local(|data: &web_sys::FormData| import_roster(data.clone().into()));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -24,7 +35,6 @@ pub fn RosterPage() -> impl IntoView {
         }
     };
     view! {
-        <PageTitle text=move || t_string!(i18n, roster.title) />
         <h1>{t!(i18n, roster.title)}</h1>
         <p>{t!(i18n, roster.intro)}</p>
         <ul class="hint-list">

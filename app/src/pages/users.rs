@@ -16,6 +16,17 @@ use crate::i18n::*;
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let i18n = use_i18n();
+    view! {
+        <PageTitle text=move || t_string!(i18n, users.title) />
+        <UsersBody />
+    }
+}
+
+/// An island: every action answers in place and the list follows.
+#[island(lazy)]
+fn UsersBody() -> impl IntoView {
+    crate::components::island::island_i18n();
+    let i18n = use_i18n();
     let create = ServerAction::<CreateUser>::new();
     let disable = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetUserPassword>::new();
@@ -46,7 +57,6 @@ pub fn UsersPage() -> impl IntoView {
             })
     };
     view! {
-        <PageTitle text=move || t_string!(i18n, users.title) />
         <h1>{t!(i18n, users.title)}</h1>
         <section aria-labelledby="create-title" class="narrow">
             <h2 id="create-title">{t!(i18n, users.create_title)}</h2>

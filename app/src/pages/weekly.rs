@@ -22,14 +22,24 @@ const NEW_KIND_ROWS: usize = 3;
 #[component]
 pub fn WeeklyPage() -> impl IntoView {
     let i18n = use_i18n();
+    let week = use_query_map().with_untracked(|q| q.get("week"));
+    view! {
+        <PageTitle text=move || t_string!(i18n, weekly.nav) />
+        <OfficeWeeklyBody week />
+    }
+}
+
+/// An island: the settings save in place.
+#[island(lazy)]
+fn OfficeWeeklyBody(week: Option<String>) -> impl IntoView {
+    crate::components::island::island_i18n();
+    let i18n = use_i18n();
     let auth = use_auth();
-    let query = use_query_map();
-    let week = Memo::new(move |_| query.with(|q| q.get("week")));
     let reads_overview = auth
         .me
         .get_untracked()
         .is_some_and(|u| u.has_role(Role::Clerk) || u.has_role(Role::CaseLeader));
-    let overview = reads_overview.then(|| Resource::new(move || week.get(), field_weekly));
+    let overview = reads_overview.then(|| Resource::new(move || week.clone(), field_weekly));
     let deadline = ServerAction::<SetWeeklyDeadline>::new();
     let kinds = ServerAction::<SetReportKinds>::new();
     let settings = Resource::new(
@@ -37,7 +47,6 @@ pub fn WeeklyPage() -> impl IntoView {
         |_| get_field_settings(),
     );
     view! {
-        <PageTitle text=move || t_string!(i18n, weekly.nav) />
         {match overview {
             Some(overview) => view! {
                 <Transition fallback=|| view! { <Loading /> }>
