@@ -275,3 +275,39 @@ test("an expired session keeps the queue; after logging in again it is sent", as
   await expect(page.getByTestId("sent")).toContainText("环境污染");
   await context.close();
 });
+
+test.describe("on a slow link", () => {
+  // The page's own requests, not the service worker's, so the test can slow them down.
+  test.use({ serviceWorkers: "block" });
+
+  test("what an officer types before the page's code arrives is kept and sent", async ({ page, browser }) => {
+    await loginAs(page, "officer");
+    // The main wasm comes 3 s after the page.
+    await page.route(/\/pkg\/minqing\.[^/]*\.wasm$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await route.continue();
+    });
+    await page.goto("/field/report");
+    await page.locator("#place").fill("西岭村三组");
+    await page.locator("#description").fill("村道塌方，已设警示。");
+    await hydrated(page);
+    await expect(page.locator("#place")).toHaveValue("西岭村三组");
+    await expect(page.locator("#description")).toHaveValue("村道塌方，已设警示。");
+
+    await page.locator("#kind").selectOption("safety");
+    await page.locator("#parties").fill("过往村民");
+    await page.getByRole("button", { name: "保存并发送" }).click();
+    await expect(page.getByTestId("saved")).toBeVisible();
+    await expect(page.getByTestId("outbox-badge")).toHaveCount(0, { timeout: 30_000 });
+    await follow(page, page.getByRole("link", { name: /待发送/ }).first(), /\/field\/outbox$/);
+    await expect(page.getByTestId("sent").locator("li")).toHaveCount(1);
+
+    // The township has it with what was typed early.
+    const office = await browser.newContext();
+    const desk = await office.newPage();
+    await loginAs(desk, "clerk");
+    await desk.goto("/office/reports");
+    await expect(desk.locator("#inbox tbody tr").filter({ hasText: "西岭村三组" })).toHaveCount(1);
+    await office.close();
+  });
+});

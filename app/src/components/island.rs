@@ -88,3 +88,31 @@ pub fn query_param(name: &str) -> Option<String> {
         None
     }
 }
+
+/// What the person typed into the text control `id` while the page's code was still on
+/// its way: the server's form can be typed into at once, and hydrating it would put the
+/// island's empty value back. `None` on the server, once the page is interactive, and
+/// when nothing was typed.
+pub fn typed_before_hydration(id: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let html = document().document_element()?;
+        if html.has_attribute(HYDRATED) {
+            return None;
+        }
+        let element = document().get_element_by_id(id)?;
+        let (value, default) = if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
+            (input.value(), input.default_value())
+        } else {
+            let area = element.dyn_ref::<web_sys::HtmlTextAreaElement>()?;
+            (area.value(), area.default_value().ok()?)
+        };
+        (value != default).then_some(value)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        None
+    }
+}

@@ -56,12 +56,26 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
     let kind = RwSignal::new(String::new());
     let severity = RwSignal::new(Severity::General.as_str().to_owned());
     let village = RwSignal::new(only_village.map(|v| v.to_string()).unwrap_or_default());
-    let place = RwSignal::new(String::new());
-    let found_local = RwSignal::new(String::new());
-    let parties = RwSignal::new(String::new());
-    let person_count = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let action_taken = RwSignal::new(String::new());
+    // Text typed into the server's form before this island ran is kept, and it is a new
+    // report: no draft or sent-back report is laid over it.
+    let typed = |id: &str| crate::components::island::typed_before_hydration(id);
+    let early = [
+        typed("place"),
+        typed("found_at"),
+        typed("parties"),
+        typed("person_count"),
+        typed("description"),
+        typed("action_taken"),
+    ];
+    let typed_early = early.iter().any(Option::is_some);
+    let [
+        place,
+        found_local,
+        parties,
+        person_count,
+        description,
+        action_taken,
+    ] = early.map(|text| RwSignal::new(text.unwrap_or_default()));
     let needs_township = RwSignal::new(false);
     let gps = RwSignal::new(None::<(f64, f64, Option<f64>)>);
     let gps_state = RwSignal::new(None::<&'static str>);
@@ -116,6 +130,13 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
     // In the browser: reopen a sent-back report, or the draft, once the outbox is read.
     Effect::new(move |_| {
         if restored.get_untracked() || outbox.is_some_and(|o| !o.loaded.get()) {
+            return;
+        }
+        if typed_early {
+            if found_local.get_untracked().is_empty() {
+                found_local.set(outbox::now_local());
+            }
+            restored.set(true);
             return;
         }
         // From the address the browser shows: offline, the phone's copy of the page

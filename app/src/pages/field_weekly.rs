@@ -71,7 +71,10 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
 
     let village = RwSignal::new(villages.first().map(|v| v.0.to_string()).unwrap_or_default());
     let week = RwSignal::new(this_week.to_string());
-    let note = RwSignal::new(String::new());
+    // A note typed into the server's form before this island ran is kept over the draft.
+    let typed_note = crate::components::island::typed_before_hydration("note");
+    let note_typed_early = typed_note.is_some();
+    let note = RwSignal::new(typed_note.unwrap_or_default());
     let unticked = RwSignal::new(Vec::<String>::new());
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let saved = RwSignal::new(None::<bool>);
@@ -88,7 +91,9 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
                 if !d.week.is_empty() {
                     week.set(d.week);
                 }
-                note.set(d.note);
+                if !note_typed_early {
+                    note.set(d.note);
+                }
             }
             restored.set(true);
         });
