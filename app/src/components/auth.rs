@@ -128,8 +128,7 @@ pub fn UserMenu() -> impl IntoView {
 /// phone (the field outbox, drafts, saved pages), after warning about anything unsent.
 #[island(lazy)]
 pub fn LogoutButton() -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let logout = ServerAction::<Logout>::new();
     // Logged out: load the next page afresh (see `api::go_to`).
     Effect::new(move |_| {

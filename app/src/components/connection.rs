@@ -7,8 +7,7 @@ use crate::i18n::*;
 
 #[island]
 pub fn ConnectionStatus() -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let (online, set_online) = signal(true);
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| set_online.set(window().navigator().on_line()));

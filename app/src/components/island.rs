@@ -11,10 +11,12 @@ use crate::i18n::Locale;
 /// The language inside an island. On the server the page's provider has it already; in
 /// the browser the outermost island hydrates on its own, so it reads the language the
 /// server chose from `<html lang>` and provides it to the islands within.
-pub fn island_i18n() {
-    if use_context::<I18nContext<Locale>>().is_none() {
-        provide_context(leptos_i18n::context::init_i18n_context::<Locale>());
-    }
+pub fn island_i18n() -> I18nContext<Locale> {
+    use_context::<I18nContext<Locale>>().unwrap_or_else(|| {
+        let i18n = leptos_i18n::context::init_i18n_context::<Locale>();
+        provide_context(i18n);
+        i18n
+    })
 }
 
 /// Marks the page interactive (`<html data-hydrated>`), for tests and for support. The

@@ -301,8 +301,7 @@ const SUMMARY: &str = "__summary";
 /// the slot under it; the count on top follows. A sent form's button waits.
 #[island(lazy)]
 fn FormChecks(source: IntakeSource, today: chrono::NaiveDate, children: Children) -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let touched = StoredValue::new(HashSet::<String>::new());
     let recheck = move |ev: leptos::ev::Event, mark: bool| {
         #[cfg(feature = "hydrate")]

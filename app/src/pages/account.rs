@@ -19,8 +19,7 @@ pub fn AccountPage() -> impl IntoView {
 /// An island: the password form answers in place, and logging out wipes the phone.
 #[island(lazy)]
 fn AccountBody() -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let auth = use_auth();
     let change = ServerAction::<ChangePassword>::new();
     let result = move || change.value().get();

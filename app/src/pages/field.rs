@@ -133,8 +133,7 @@ pub fn FieldHome() -> impl IntoView {
 /// An island: the desk counts what this phone still holds.
 #[island(lazy)]
 fn FieldHomeBody() -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let auth = crate::components::auth::use_auth();
     let structure = Resource::new(|| (), |_| get_org_structure());
     let outbox = use_outbox();

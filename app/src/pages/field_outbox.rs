@@ -23,8 +23,7 @@ pub fn OutboxPage() -> impl IntoView {
 /// An island: all of it is what this phone holds.
 #[island(lazy)]
 fn OutboxBody() -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let Some(outbox) = use_outbox() else {
         return view! { <p>{t!(i18n, field.no_village)}</p> }.into_any();
     };

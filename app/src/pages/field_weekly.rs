@@ -36,8 +36,7 @@ pub fn WeeklyPage() -> impl IntoView {
 /// An island: the form queues on the phone.
 #[island(lazy)]
 fn WeeklyBody() -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     view! {
         {if use_auth().me.with_untracked(|u| u.as_ref().is_some_and(|u| u.files_weekly_reports())) {
             with_setup(|setup| view! { <WeeklyForm setup /> }).into_any()

@@ -21,8 +21,7 @@ pub fn OfficeInfoPage() -> impl IntoView {
 /// An island: the form saves in place.
 #[island(lazy)]
 fn OfficeInfoBody() -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let save = ServerAction::<SetOfficeInfo>::new();
     let current = Resource::new(move || save.version().get(), |_| get_office_info());
     view! {

@@ -21,8 +21,7 @@ pub fn RosterPage() -> impl IntoView {
 /// An island: the file is checked and imported in place, and units are added in place.
 #[island(lazy)]
 fn RosterBody() -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let upload = Action::new_local(|data: &web_sys::FormData| import_roster(data.clone().into()));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

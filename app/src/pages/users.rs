@@ -25,8 +25,7 @@ pub fn UsersPage() -> impl IntoView {
 /// An island: every action answers in place and the list follows.
 #[island(lazy)]
 fn UsersBody() -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let create = ServerAction::<CreateUser>::new();
     let disable = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetUserPassword>::new();

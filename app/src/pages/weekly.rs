@@ -32,8 +32,7 @@ pub fn WeeklyPage() -> impl IntoView {
 /// An island: the settings save in place.
 #[island(lazy)]
 fn OfficeWeeklyBody(week: Option<String>) -> impl IntoView {
-    crate::components::island::island_i18n();
-    let i18n = use_i18n();
+    let i18n = crate::components::island::island_i18n();
     let auth = use_auth();
     let reads_overview = auth
         .me
