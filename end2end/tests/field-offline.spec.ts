@@ -38,6 +38,23 @@ async function fieldPagesKept(page: Page): Promise<boolean> {
   });
 }
 
+/** Whether the phone keeps a (sealed) draft of `form`. */
+async function draftKept(page: Page, form: string): Promise<boolean> {
+  return page.evaluate(
+    (key) =>
+      new Promise<boolean>((resolve, reject) => {
+        const open = indexedDB.open("minqing");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction("sealed").objectStore("sealed").getKey(key);
+          get.onsuccess = () => resolve(get.result !== undefined);
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    `draft:${form}`,
+  );
+}
+
 /** With signal: the officer logs in once, and the service worker keeps the field pages. */
 async function officerWithFieldPagesKept(page: Page): Promise<void> {
   await page.goto("/");
@@ -309,5 +326,54 @@ test.describe("on a slow link", () => {
     await desk.goto("/office/reports");
     await expect(desk.locator("#inbox tbody tr").filter({ hasText: "西岭村三组" })).toHaveCount(1);
     await office.close();
+  });
+
+  test("the form works before the outbox's engine arrives, and no draft overwrites what is typed meanwhile", async ({ page }) => {
+    await loginAs(page, "officer");
+    // A draft from an earlier visit.
+    await page.goto("/field/report");
+    await hydrated(page);
+    await page.locator("#place").fill("旧草稿的地点");
+    await page.locator("#description").fill("旧草稿");
+    // Drafts are kept once the outbox has been read (the form then fills in the time
+    // found), each change a moment after it is made.
+    await expect(page.locator("#found_at")).not.toHaveValue("");
+    await expect.poll(() => draftKept(page, "report")).toBe(true);
+    await page.waitForTimeout(500);
+    await page.reload();
+    await hydrated(page);
+    await expect(page.locator("#description")).toHaveValue("旧草稿");
+
+    // Now the engine (storage, encryption, sync) is held back until the test lets it go.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const engine = /\/pkg\/split_outbox_engine_[^/]*\.wasm$/;
+    await page.route(engine, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const engineArrived = page.waitForResponse(engine);
+    await page.reload();
+    await hydrated(page);
+    // Interactive without it: the officer types, and the form checks what is missing.
+    await page.locator("#description").fill("新写的内容");
+    await page.getByRole("button", { name: "保存并发送" }).click();
+    await expect(page.locator("#kind-error")).toBeVisible();
+    await expect(page.locator("#place-error")).toBeVisible();
+    await expect(page.locator("#found_at")).toHaveValue("");
+
+    release();
+    await engineArrived;
+    // The outbox has been read (the form then fills in the time found), and the old
+    // draft was not laid over the new text.
+    await expect(page.locator("#found_at")).not.toHaveValue("");
+    await expect(page.locator("#description")).toHaveValue("新写的内容");
+    await expect(page.locator("#place")).toHaveValue("");
+
+    await page.locator("#kind").selectOption("safety");
+    await page.locator("#place").fill("东岭村二组");
+    await page.locator("#parties").fill("过往村民");
+    await page.getByRole("button", { name: "保存并发送" }).click();
+    await expect(page.getByTestId("saved")).toBeVisible();
   });
 });

@@ -26,6 +26,10 @@ const OFFLINE_ISLANDS: [&str; 8] = [
     "form_checks",
 ];
 
+/// Lazy functions (`#[lazy]`) whose code the worker keeps: the field outbox's engine,
+/// which the field pages fetch once they are interactive (`app/src/outbox/engine.rs`).
+const OFFLINE_LAZY_FUNCTIONS: [&str; 1] = ["outbox_engine"];
+
 /// The file (in `pkg/`) where the wasm split build lists each lazy function's chunks.
 const SPLIT_MANIFEST: &str = "__wasm_split_manifest";
 
@@ -140,14 +144,26 @@ fn offline_chunks(
     let lazy: std::collections::HashMap<String, Vec<String>> = serde_json::from_str(&text).ok()?;
     Some(
         lazy.into_iter()
-            .filter(|(function, _)| {
-                OFFLINE_ISLANDS
-                    .iter()
-                    .any(|island| function.starts_with(&format!("{island}_loader_")))
-            })
+            .filter(|(function, _)| is_offline_code(function))
             .flat_map(|(_, chunks)| chunks)
             .collect(),
     )
+}
+
+/// Whether a lazy function of the split manifest is code the offline pages need. The
+/// manifest names an island `<island>_loader_<hash>` and a lazy function `<name>_<hash>`.
+fn is_offline_code(function: &str) -> bool {
+    let hash_after = |prefix: &str| {
+        function
+            .strip_prefix(prefix)
+            .is_some_and(|hash| !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_digit()))
+    };
+    OFFLINE_ISLANDS
+        .iter()
+        .any(|island| hash_after(&format!("{island}_loader_")))
+        || OFFLINE_LAZY_FUNCTIONS
+            .iter()
+            .any(|name| hash_after(&format!("{name}_")))
 }
 
 /// FNV-1a, 64 bit: a stable fingerprint of the build (not a security measure).
@@ -221,7 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn of_a_split_build_only_the_offline_islands_chunks_are_precached() {
+    fn of_a_split_build_only_the_offline_code_s_chunks_are_precached() {
         let dir = std::env::temp_dir().join(format!("minqing-sw-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         for name in [
@@ -233,13 +249,18 @@ mod tests {
             "chunk_3.c.wasm",
             "split_report_body_loader_7.d.wasm",
             "split_inbox_report_body_loader_8.e.wasm",
+            "chunk_4.f.wasm",
+            "split_outbox_engine_9.g.wasm",
+            "split_outbox_engine_extra_10.h.wasm",
         ] {
             std::fs::write(dir.join("pkg").join(name), name).unwrap();
         }
         std::fs::write(
             dir.join("pkg/__wasm_split_manifest.1.json"),
             r#"{"report_body_loader_7": ["chunk_1.a", "chunk_2.b", "split_report_body_loader_7.d"],
-                "inbox_report_body_loader_8": ["chunk_2.b", "chunk_3.c", "split_inbox_report_body_loader_8.e"]}"#,
+                "inbox_report_body_loader_8": ["chunk_2.b", "chunk_3.c", "split_inbox_report_body_loader_8.e"],
+                "outbox_engine_9": ["chunk_4.f", "split_outbox_engine_9.g"],
+                "outbox_engine_extra_10": ["split_outbox_engine_extra_10.h"]}"#,
         )
         .unwrap();
         let sw = ServiceWorker::for_site(&dir, "pkg");
@@ -253,8 +274,10 @@ mod tests {
                 "/pkg/__wasm_split.1.js",
                 "/pkg/chunk_1.a.wasm",
                 "/pkg/chunk_2.b.wasm",
+                "/pkg/chunk_4.f.wasm",
                 "/pkg/minqing.1.js",
                 "/pkg/minqing.1.wasm",
+                "/pkg/split_outbox_engine_9.g.wasm",
                 "/pkg/split_report_body_loader_7.d.wasm",
             ]
         );

@@ -3,9 +3,10 @@
 //! township server answers that it has stored it, and is sent whenever a connection
 //! allows (`/api/v1/sync/*`, photos resumably through `/api/v1/photos`).
 //!
-//! Only the browser runs the engine (`store`, `seal`, `sync`, `photo`). On the server
-//! the field pages render their frame with an empty outbox, and the browser fills it in
-//! after hydration, so both sides render the same first HTML.
+//! Only the browser runs the engine (`store`, `seal`, `sync`, `photo`), and it fetches
+//! that code on its own, once the page is interactive (`engine`). On the server the field
+//! pages render their frame with an empty outbox, and the browser fills it in after
+//! hydration, so both sides render the same first HTML.
 
 use chrono::{DateTime, Utc};
 use domain::sync::{Change, FieldSetup, PushRecord, RecordType};
@@ -15,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 
 #[cfg(feature = "hydrate")]
+mod engine;
+#[cfg(feature = "hydrate")]
 mod photo;
 #[cfg(feature = "hydrate")]
 mod seal;
@@ -22,6 +25,19 @@ mod seal;
 mod store;
 #[cfg(feature = "hydrate")]
 mod sync;
+
+/// Runs `call` in the outbox's engine, fetching the engine's code first if this page has
+/// not yet.
+#[cfg(feature = "hydrate")]
+async fn engine(call: engine::Call) -> Result<engine::Answer, OutboxError> {
+    engine::outbox_engine(call).await
+}
+
+/// The engine answered a call with the answer of another kind of call (a bug).
+#[cfg(feature = "hydrate")]
+fn unexpected_answer() -> OutboxError {
+    OutboxError::Storage("unexpected answer from the outbox engine".into())
+}
 
 /// The message of an error thrown by the browser (a `DOMException` or `Error`), for the
 /// officer and for support. Not `{:?}`: the release wasm is built without Debug output.
@@ -196,7 +212,9 @@ impl Outbox {
     /// Starts a sync now unless one is running (in this tab or another).
     pub fn sync_now(self) {
         #[cfg(feature = "hydrate")]
-        sync::start(self);
+        leptos::task::spawn_local(async move {
+            let _ = engine(engine::Call::SyncNow(self)).await;
+        });
     }
 
     /// Keeps a finished record on the phone, then tries to send it. Resolves only once the
@@ -207,10 +225,7 @@ impl Outbox {
     pub async fn add(self, queued: Queued) -> Result<(), OutboxError> {
         #[cfg(feature = "hydrate")]
         {
-            store::put_record(&queued).await?;
-            self.reload().await;
-            self.sync_now();
-            Ok(())
+            engine(engine::Call::Add(self, queued)).await.map(drop)
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -223,10 +238,7 @@ impl Outbox {
     pub async fn retry(self, id: String) -> Result<(), OutboxError> {
         #[cfg(feature = "hydrate")]
         {
-            store::clear_reason(&id).await?;
-            self.reload().await;
-            self.sync_now();
-            Ok(())
+            engine(engine::Call::Retry(self, id)).await.map(drop)
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -239,9 +251,7 @@ impl Outbox {
     pub async fn discard(self, id: String) -> Result<(), OutboxError> {
         #[cfg(feature = "hydrate")]
         {
-            store::delete_record(&id).await?;
-            self.reload().await;
-            Ok(())
+            engine(engine::Call::Discard(self, id)).await.map(drop)
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -253,7 +263,9 @@ impl Outbox {
     /// Reads the outbox, the sent list and the answers again from the phone's storage.
     pub async fn reload(self) {
         #[cfg(feature = "hydrate")]
-        sync::reload(self).await;
+        if let Err(e) = engine(engine::Call::Reload(self)).await {
+            self.problem.set(Some(e));
+        }
     }
 
     /// Deletes everything this site keeps on the phone: outbox, photos, drafts, the key,
@@ -261,7 +273,7 @@ impl Outbox {
     pub async fn wipe(self) -> Result<(), OutboxError> {
         #[cfg(feature = "hydrate")]
         {
-            store::wipe().await?;
+            engine(engine::Call::WipePhone).await?;
             self.entries.set(Vec::new());
             self.sent.set(Vec::new());
             self.answers.set(Vec::new());
@@ -290,9 +302,17 @@ pub fn provide_outbox(setup: Resource<Result<Option<FieldSetup>, AppError>>) -> 
     };
     provide_context(outbox);
     // The engine fills the outbox from the phone's storage, which changes what the field
-    // islands show: it starts once they have hydrated what the server sent.
+    // islands show: it starts once they have hydrated what the server sent. Its code is
+    // fetched then, not before: the page is interactive without it.
     #[cfg(feature = "hydrate")]
-    crate::components::island::after_hydration(move || sync::run(outbox, setup));
+    crate::components::island::after_hydration(move || {
+        let Some(owner) = Owner::current() else { return };
+        leptos::task::spawn_local(async move {
+            if let Err(e) = engine(engine::Call::Run(owner, outbox, setup)).await {
+                outbox.problem.set(Some(e));
+            }
+        });
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = setup;
     outbox
@@ -307,7 +327,10 @@ pub fn use_outbox() -> Option<Outbox> {
 pub async fn unsent_on_this_phone() -> usize {
     #[cfg(feature = "hydrate")]
     {
-        store::all_records().await.map_or(0, |e| e.len())
+        match engine(engine::Call::UnsentOnPhone).await {
+            Ok(engine::Answer::Count(n)) => n,
+            _ => 0,
+        }
     }
     #[cfg(not(feature = "hydrate"))]
     0
@@ -317,7 +340,7 @@ pub async fn unsent_on_this_phone() -> usize {
 pub async fn wipe_phone() -> Result<(), OutboxError> {
     #[cfg(feature = "hydrate")]
     {
-        store::wipe().await
+        engine(engine::Call::WipePhone).await.map(drop)
     }
     #[cfg(not(feature = "hydrate"))]
     Err(OutboxError::NoBrowser)
@@ -327,7 +350,9 @@ pub async fn wipe_phone() -> Result<(), OutboxError> {
 pub async fn keep_photo(meta: &PhotoMeta, bytes: &[u8]) -> Result<(), OutboxError> {
     #[cfg(feature = "hydrate")]
     {
-        store::put_photo(meta, bytes).await
+        engine(engine::Call::KeepPhoto(meta.clone(), bytes.to_vec()))
+            .await
+            .map(drop)
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -340,11 +365,20 @@ pub async fn keep_photo(meta: &PhotoMeta, bytes: &[u8]) -> Result<(), OutboxErro
 /// loses nothing. `form` names the form (`report`, `weekly`).
 pub fn save_draft<T: Serialize + 'static>(form: &'static str, draft: T) {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move {
-        if let Err(e) = store::put_sealed(&format!("draft:{form}"), &draft).await {
-            leptos::logging::warn!("draft not saved: {e}");
-        }
-    });
+    {
+        let draft = match serde_json::to_value(draft) {
+            Ok(draft) => draft,
+            Err(e) => {
+                leptos::logging::warn!("draft not saved: {e}");
+                return;
+            }
+        };
+        leptos::task::spawn_local(async move {
+            if let Err(e) = engine(engine::Call::SaveDraft(form, draft)).await {
+                leptos::logging::warn!("draft not saved: {e}");
+            }
+        });
+    }
     #[cfg(not(feature = "hydrate"))]
     let _ = (form, draft);
 }
@@ -353,7 +387,10 @@ pub fn save_draft<T: Serialize + 'static>(form: &'static str, draft: T) {
 pub async fn load_draft<T: for<'de> Deserialize<'de>>(form: &'static str) -> Option<T> {
     #[cfg(feature = "hydrate")]
     {
-        store::get_sealed(&format!("draft:{form}")).await.ok().flatten()
+        match engine(engine::Call::LoadDraft(form)).await {
+            Ok(engine::Answer::Draft(Some(draft))) => serde_json::from_value(draft).ok(),
+            _ => None,
+        }
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -364,7 +401,7 @@ pub async fn load_draft<T: for<'de> Deserialize<'de>>(form: &'static str) -> Opt
 
 pub async fn clear_draft(form: &'static str) {
     #[cfg(feature = "hydrate")]
-    if let Err(e) = store::delete_sealed(&format!("draft:{form}")).await {
+    if let Err(e) = engine(engine::Call::ClearDraft(form)).await {
         leptos::logging::warn!("draft not cleared: {e}");
     }
     #[cfg(not(feature = "hydrate"))]
@@ -375,7 +412,10 @@ pub async fn clear_draft(form: &'static str) {
 pub async fn device_id() -> Result<String, OutboxError> {
     #[cfg(feature = "hydrate")]
     {
-        store::device_id().await
+        match engine(engine::Call::DeviceId).await? {
+            engine::Answer::DeviceId(id) => Ok(id),
+            _ => Err(unexpected_answer()),
+        }
     }
     #[cfg(not(feature = "hydrate"))]
     Err(OutboxError::NoBrowser)
@@ -397,7 +437,10 @@ pub fn new_id() -> Result<String, OutboxError> {
 pub async fn compress_photo(file: web_sys::File) -> Result<(PhotoMeta, Vec<u8>), OutboxError> {
     #[cfg(feature = "hydrate")]
     {
-        photo::compress(file).await
+        match engine(engine::Call::CompressPhoto(file)).await? {
+            engine::Answer::Photo(meta, bytes) => Ok((meta, bytes)),
+            _ => Err(unexpected_answer()),
+        }
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -411,7 +454,7 @@ pub async fn compress_photo(file: web_sys::File) -> Result<(PhotoMeta, Vec<u8>),
 pub async fn export() -> Result<(), OutboxError> {
     #[cfg(feature = "hydrate")]
     {
-        sync::export().await
+        engine(engine::Call::Export).await.map(drop)
     }
     #[cfg(not(feature = "hydrate"))]
     Err(OutboxError::NoBrowser)

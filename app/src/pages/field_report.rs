@@ -127,12 +127,16 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
         photos.set(metas);
     };
 
+    // The form as hydrated: the officer may type on while the outbox's engine is still
+    // on its way, and what is typed then is not replaced by an older draft either.
+    let pristine = form_now();
+
     // In the browser: reopen a sent-back report, or the draft, once the outbox is read.
     Effect::new(move |_| {
         if restored.get_untracked() || outbox.is_some_and(|o| !o.loaded.get()) {
             return;
         }
-        if typed_early {
+        if typed_early || form_now() != pristine {
             if found_local.get_untracked().is_empty() {
                 found_local.set(outbox::now_local());
             }

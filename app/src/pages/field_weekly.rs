@@ -90,7 +90,8 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
                 if !d.week.is_empty() {
                     week.set(d.week);
                 }
-                if !note_typed_early {
+                // Not over a note typed before hydration, nor while the draft was read.
+                if !note_typed_early && note.with_untracked(String::is_empty) {
                     note.set(d.note);
                 }
             }
