@@ -4,8 +4,10 @@ import { hydrated, loginAs } from "../tests/helpers";
 
 // Issue 2's budget, measured where it matters: what a browser downloads on a first visit
 // (empty cache, no service worker) before the page is interactive. Every script, wasm
-// and style sheet fetched until the page has hydrated is counted at its brotli size.
-// Prints a table; fails if an entry page is over 250 KB.
+// and style sheet whose request started before the page's islands had all hydrated (the
+// `minqing:hydrated` event) is counted at its brotli size. What a page fetches after
+// that (the field outbox's engine, `app/src/outbox/engine.rs`) is listed and summed on
+// its own line. Prints a table; fails if an entry page is over 250 KB until interactive.
 
 const BUDGET = 250_000;
 
@@ -21,6 +23,9 @@ const ENTRIES: { path: string; who?: string }[] = [
 
 const brotli = (b: Buffer) =>
   brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+
+/** A file the page fetched, at its raw, gzip and brotli sizes. */
+type Fetched = { url: string; raw: number; gz: number; br: number };
 
 /** One line of the table: a label and three byte counts, aligned. */
 const line = (label: string, ...sizes: (number | string)[]) =>
@@ -44,7 +49,13 @@ test("first visit downloads at most 250 KB brotli before it is interactive", asy
     const storageState = who ? await sessionOf(browser, baseURL, who) : undefined;
     const context = await browser.newContext({ baseURL, storageState, serviceWorkers: "block" });
     const page = await context.newPage();
-    const fetched: Promise<{ url: string; raw: number; gz: number; br: number }>[] = [];
+    // The moment the page became interactive, on the page's own clock.
+    await page.addInitScript(() => {
+      // A field page fetches some 300 files; the browser keeps 250 timings by default.
+      performance.setResourceTimingBufferSize(2000);
+      addEventListener("minqing:hydrated", () => ((window as any).__hydratedAt = performance.now()), { once: true });
+    });
+    const fetched: Promise<Fetched>[] = [];
     page.on("response", (response) => {
       const url = new URL(response.url());
       if (!/\.(wasm|js|css)$/.test(url.pathname)) return;
@@ -55,14 +66,31 @@ test("first visit downloads at most 250 KB brotli before it is interactive", asy
     await page.goto(path);
     await expect(page).toHaveURL(new RegExp(`${path.replace(/\//g, "\\/")}$`));
     await hydrated(page);
+    // Let what the page fetches once interactive arrive too, to list it apart.
+    await page.waitForLoadState("networkidle");
+    const started = await page.evaluate(() => {
+      // Never undefined once hydrated; if it were, every file would count as before.
+      const at = ((window as any).__hydratedAt as number | undefined) ?? Infinity;
+      return (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).map((e) => ({
+        path: new URL(e.name).pathname,
+        before: e.startTime < at,
+      }));
+    });
     const files = await Promise.all(fetched);
     await context.close();
-    const sum = (k: "raw" | "gz" | "br") => files.reduce((n, f) => n + f[k], 0);
-    for (const f of files) rows.push(line(`  ${f.url}`, f.raw, f.gz, f.br));
-    rows.push(line(path + (who ? ` (${who})` : ""), sum("raw"), sum("gz"), sum("br")));
-    if (sum("br") > BUDGET) over.push(`${path}: ${sum("br")} bytes`);
+    const before = (f: Fetched) => started.find((s) => s.path === f.url)?.before ?? true;
+    const sum = (list: Fetched[], k: "raw" | "gz" | "br") => list.reduce((n, f) => n + f[k], 0);
+    const first = files.filter(before);
+    const later = files.filter((f) => !before(f));
+    for (const f of first) rows.push(line(`  ${f.url}`, f.raw, f.gz, f.br));
+    rows.push(line(path + (who ? ` (${who})` : ""), sum(first, "raw"), sum(first, "gz"), sum(first, "br")));
+    if (later.length > 0) {
+      for (const f of later) rows.push(line(`    then ${f.url}`, f.raw, f.gz, f.br));
+      rows.push(line(`  then, once interactive`, sum(later, "raw"), sum(later, "gz"), sum(later, "br")));
+    }
+    if (sum(first, "br") > BUDGET) over.push(`${path}: ${sum(first, "br")} bytes`);
   }
-  console.log(line("first visit: files until hydrated", "raw", "gzip", "brotli"));
+  console.log(line("first visit: files until interactive (hydrated)", "raw", "gzip", "brotli"));
   console.log(rows.join("\n"));
   console.log(`budget: ${BUDGET} bytes brotli per entry page`);
   expect(over, "entry pages over the budget").toEqual([]);
