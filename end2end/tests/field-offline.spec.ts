@@ -376,4 +376,35 @@ test.describe("on a slow link", () => {
     await page.getByRole("button", { name: "保存并发送" }).click();
     await expect(page.getByTestId("saved")).toBeVisible();
   });
+
+  test("a weekly note typed while the outbox's engine is on its way is not replaced by the draft", async ({ page }) => {
+    await loginAs(page, "officer");
+    // A draft from an earlier visit: last week, with a note.
+    await page.goto("/field/weekly");
+    await hydrated(page);
+    await page.locator("#week").selectOption({ index: 1 });
+    const lastWeek = await page.locator("#week").inputValue();
+    await page.locator("#note").fill("旧的周报说明");
+    await expect.poll(() => draftKept(page, "weekly")).toBe(true);
+    await page.waitForTimeout(500);
+
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const engine = /\/pkg\/split_outbox_engine_[^/]*\.wasm$/;
+    await page.route(engine, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const engineArrived = page.waitForResponse(engine);
+    await page.reload();
+    await hydrated(page);
+    await expect(page.locator("#week")).not.toHaveValue(lastWeek);
+    await page.locator("#note").fill("本周新写的说明");
+
+    release();
+    await engineArrived;
+    // The draft has been read (its week is back), and the new note stays.
+    await expect(page.locator("#week")).toHaveValue(lastWeek);
+    await expect(page.locator("#note")).toHaveValue("本周新写的说明");
+  });
 });
