@@ -55,6 +55,21 @@ async function draftKept(page: Page, form: string): Promise<boolean> {
   );
 }
 
+/**
+ * Holds back the outbox engine's chunk (`app/src/outbox/engine.rs`) until `release` is
+ * called; `engineArrived` resolves when it has come.
+ */
+async function holdEngine(page: Page): Promise<{ release: () => void; engineArrived: Promise<unknown> }> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const engine = /\/pkg\/split_outbox_engine_[^/]*\.wasm$/;
+  await page.route(engine, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return { release, engineArrived: page.waitForResponse(engine) };
+}
+
 /** With signal: the officer logs in once, and the service worker keeps the field pages. */
 async function officerWithFieldPagesKept(page: Page): Promise<void> {
   await page.goto("/");
@@ -345,14 +360,7 @@ test.describe("on a slow link", () => {
     await expect(page.locator("#description")).toHaveValue("旧草稿");
 
     // Now the engine (storage, encryption, sync) is held back until the test lets it go.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const engine = /\/pkg\/split_outbox_engine_[^/]*\.wasm$/;
-    await page.route(engine, async (route) => {
-      await held;
-      await route.continue();
-    });
-    const engineArrived = page.waitForResponse(engine);
+    const { release, engineArrived } = await holdEngine(page);
     await page.reload();
     await hydrated(page);
     // Interactive without it: the officer types, and the form checks what is missing.
@@ -388,14 +396,7 @@ test.describe("on a slow link", () => {
     await expect.poll(() => draftKept(page, "weekly")).toBe(true);
     await page.waitForTimeout(500);
 
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const engine = /\/pkg\/split_outbox_engine_[^/]*\.wasm$/;
-    await page.route(engine, async (route) => {
-      await held;
-      await route.continue();
-    });
-    const engineArrived = page.waitForResponse(engine);
+    const { release, engineArrived } = await holdEngine(page);
     await page.reload();
     await hydrated(page);
     await expect(page.locator("#week")).not.toHaveValue(lastWeek);
