@@ -56,13 +56,14 @@ async function draftKept(page: Page, form: string): Promise<boolean> {
 }
 
 /**
- * Holds back the outbox engine's chunk (`app/src/outbox/engine.rs`) until `release` is
- * called; `engineArrived` resolves when it has come.
+ * Holds back the file of the outbox engine's own code (`app/src/outbox/engine.rs`,
+ * bundled by `minqing-bundle`) until `release` is called; `engineArrived` resolves when
+ * it has come.
  */
 async function holdEngine(page: Page): Promise<{ release: () => void; engineArrived: Promise<unknown> }> {
   let release = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
-  const engine = /\/pkg\/split_outbox_engine_[^/]*\.wasm$/;
+  const engine = /\/pkg\/bundle_outbox_engine\.[^/]*\.wasm$/;
   await page.route(engine, async (route) => {
     await held;
     await route.continue();

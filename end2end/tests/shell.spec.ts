@@ -78,6 +78,28 @@ test("the page hydrates without console errors and its controls react", async ({
   expect(problems).toEqual([]);
 });
 
+test("a field page fetches its islands' code in a few bundled files", async ({ page }) => {
+  // The release build merges the split build's small modules (`minqing-bundle`): without
+  // that step this page would fetch some two hundred wasm files.
+  const problems = watchConsole(page);
+  await loginAs(page, "officer");
+  const wasm = new Set<string>();
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith(".wasm")) wasm.add(path);
+  });
+  await page.goto("/field/report");
+  await hydrated(page);
+  await expect(page.getByRole("button", { name: "保存并发送" })).toBeEnabled();
+  await page.waitForLoadState("networkidle");
+  const files = [...wasm].sort();
+  expect(files.filter((f) => !/^\/pkg\/(minqing|bundle_[a-z0-9_]+)\.[^/.]+\.wasm$/.test(f)), files.join(" ")).toEqual([]);
+  // The main module, the field area's file, the form's, the outbox engine's (fetched
+  // once the page is interactive), and a small module loaded once (it sets a static).
+  expect(files.length, files.join(" ")).toBeLessThanOrEqual(5);
+  expect(problems).toEqual([]);
+});
+
 test("the chosen language is remembered across reloads", async ({ page }) => {
   await page.goto("/guide");
   await hydrated(page);

@@ -119,9 +119,14 @@ impl ServiceWorker {
     }
 }
 
-/// A file of a lazy function's code: `chunk_N.<hash>.wasm` or `split_<name>.<hash>.wasm`.
+/// A file of a lazy function's code: `chunk_N.<hash>.wasm` or `split_<name>.<hash>.wasm`
+/// as the split build writes them, `bundle_<name>.<hash>.wasm` once `minqing-bundle` has
+/// merged them (the release build).
 fn is_chunk(name: &str) -> bool {
-    name.ends_with(".wasm") && (name.starts_with("chunk_") || name.starts_with("split_"))
+    name.ends_with(".wasm")
+        && ["chunk_", "split_", "bundle_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
 }
 
 /// A chunk's name as the split manifest gives it: the file's name without `.wasm`
@@ -236,37 +241,42 @@ mod tests {
         );
     }
 
-    #[test]
-    fn of_a_split_build_only_the_offline_code_s_chunks_are_precached() {
+    /// What the worker precaches of a pkg directory holding `files` and the split `manifest`.
+    fn precache_of(files: &[&str], manifest: &str) -> Vec<String> {
         let dir = std::env::temp_dir().join(format!("minqing-sw-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
-        for name in [
-            "minqing.1.wasm",
-            "minqing.1.js",
-            "__wasm_split.1.js",
-            "chunk_1.a.wasm",
-            "chunk_2.b.wasm",
-            "chunk_3.c.wasm",
-            "split_report_body_loader_7.d.wasm",
-            "split_inbox_report_body_loader_8.e.wasm",
-            "chunk_4.f.wasm",
-            "split_outbox_engine_9.g.wasm",
-            "split_outbox_engine_extra_10.h.wasm",
-        ] {
+        for name in files {
             std::fs::write(dir.join("pkg").join(name), name).unwrap();
         }
-        std::fs::write(
-            dir.join("pkg/__wasm_split_manifest.1.json"),
+        std::fs::write(dir.join("pkg/__wasm_split_manifest.1.json"), manifest).unwrap();
+        let sw = ServiceWorker::for_site(&dir, "pkg");
+        std::fs::remove_dir_all(&dir).unwrap();
+        sw.precache
+    }
+
+    #[test]
+    fn of_a_split_build_only_the_offline_code_s_chunks_are_precached() {
+        let precache = precache_of(
+            &[
+                "minqing.1.wasm",
+                "minqing.1.js",
+                "__wasm_split.1.js",
+                "chunk_1.a.wasm",
+                "chunk_2.b.wasm",
+                "chunk_3.c.wasm",
+                "split_report_body_loader_7.d.wasm",
+                "split_inbox_report_body_loader_8.e.wasm",
+                "chunk_4.f.wasm",
+                "split_outbox_engine_9.g.wasm",
+                "split_outbox_engine_extra_10.h.wasm",
+            ],
             r#"{"report_body_loader_7": ["chunk_1.a", "chunk_2.b", "split_report_body_loader_7.d"],
                 "inbox_report_body_loader_8": ["chunk_2.b", "chunk_3.c", "split_inbox_report_body_loader_8.e"],
                 "outbox_engine_9": ["chunk_4.f", "split_outbox_engine_9.g"],
                 "outbox_engine_extra_10": ["split_outbox_engine_extra_10.h"]}"#,
-        )
-        .unwrap();
-        let sw = ServiceWorker::for_site(&dir, "pkg");
-        std::fs::remove_dir_all(&dir).unwrap();
+        );
         assert_eq!(
-            sw.precache,
+            precache,
             [
                 "/",
                 "/offline",
@@ -279,6 +289,34 @@ mod tests {
                 "/pkg/minqing.1.wasm",
                 "/pkg/split_outbox_engine_9.g.wasm",
                 "/pkg/split_report_body_loader_7.d.wasm",
+            ]
+        );
+    }
+
+    #[test]
+    fn of_a_bundled_build_only_the_offline_code_s_bundles_are_precached() {
+        let precache = precache_of(
+            &[
+                "minqing.1.wasm",
+                "__wasm_split.1.js",
+                "bundle_field_area.a.wasm",
+                "bundle_report_body.b.wasm",
+                "bundle_case_body.c.wasm",
+            ],
+            r#"{"field_area_loader_1": ["bundle_field_area.a"],
+                "report_body_loader_7": ["bundle_field_area.a", "bundle_report_body.b"],
+                "case_body_loader_8": ["bundle_case_body.c"]}"#,
+        );
+        assert_eq!(
+            precache,
+            [
+                "/",
+                "/offline",
+                "/login",
+                "/pkg/__wasm_split.1.js",
+                "/pkg/bundle_field_area.a.wasm",
+                "/pkg/bundle_report_body.b.wasm",
+                "/pkg/minqing.1.wasm",
             ]
         );
     }
