@@ -132,27 +132,38 @@ fn area(area: Area) -> impl IntoView {
 }
 
 /// The field area: its pages share the phone's outbox, and the kinds and villages its
-/// forms offer (fetched once a full page load, and kept on the phone for offline use).
+/// forms offer (read on the server with every full page load, handed to the `FieldArea`
+/// island with the page, and kept on the phone for offline use).
 fn field_area() -> impl IntoView {
+    use crate::pages::field::PageSetup;
     // The setup and the outbox are for those who report from a village or grid. A petition
     // agent also works here but files no field reports; someone who may not enter gets the
     // login or 403 page, not a refused call.
     let reports = crate::components::auth::use_auth()
         .me
         .with_untracked(|u| u.as_ref().is_some_and(|u| u.files_field_reports()));
-    view! { <FieldArea reports>{guarded(Area::Field)}</FieldArea> }
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let setup = if reports { PageSetup::read().await } else { PageSetup::NotReporting };
+                view! { <FieldArea setup>{guarded(Area::Field)}</FieldArea> }
+            })}
+        </Suspense>
+    }
 }
 
 /// The island every field page sits in: it runs the phone's outbox (and its sync) for
 /// the islands within, the outbox badge and the field forms.
 #[island(lazy)]
-fn FieldArea(reports: bool, children: Children) -> impl IntoView {
+fn FieldArea(setup: crate::pages::field::PageSetup, children: Children) -> impl IntoView {
+    use crate::pages::field::PageSetup;
     island_i18n();
-    if reports {
-        let setup = Resource::new(|| (), |_| crate::api::get_field_setup());
-        provide_context(crate::pages::field::SetupResource(setup));
-        crate::outbox::provide_outbox(setup);
+    match &setup {
+        PageSetup::NotReporting => {}
+        PageSetup::Ready(ready) => _ = crate::outbox::provide_outbox(ready.clone()),
+        PageSetup::Failed => _ = crate::outbox::provide_outbox(None),
     }
+    provide_context(setup);
     children()
 }
 

@@ -10,14 +10,13 @@
 use leptos::prelude::*;
 
 use super::{Outbox, OutboxError, PhotoMeta, Queued, photo, store, sync};
-use crate::error::AppError;
 use domain::sync::FieldSetup;
 
 /// What the outbox asks of its engine.
 pub enum Call {
-    /// Wire the outbox to the page (read it, keep the setup, sync on every occasion),
-    /// under the field area's owner.
-    Run(Owner, Outbox, Resource<Result<Option<FieldSetup>, AppError>>),
+    /// Wire the outbox to the page (read it, keep the page's setup, sync on every
+    /// occasion), under the field area's owner.
+    Run(Owner, Outbox, Option<FieldSetup>),
     Add(Outbox, Queued),
     Retry(Outbox, String),
     Discard(Outbox, String),

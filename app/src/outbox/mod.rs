@@ -13,8 +13,6 @@ use domain::sync::{Change, FieldSetup, PushRecord, RecordType};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-
 #[cfg(feature = "hydrate")]
 mod engine;
 #[cfg(feature = "hydrate")]
@@ -287,12 +285,12 @@ impl Outbox {
 /// Creates the outbox for the field area and, in the browser, reads it from storage,
 /// asks for persistent storage, and starts syncing on every occasion: now, when the
 /// network returns, when the page becomes visible again, and on a backoff timer.
-pub fn provide_outbox(setup: Resource<Result<Option<FieldSetup>, AppError>>) -> Outbox {
+pub fn provide_outbox(setup: Option<FieldSetup>) -> Outbox {
     let outbox = Outbox {
         entries: RwSignal::new(Vec::new()),
         sent: RwSignal::new(Vec::new()),
         answers: RwSignal::new(Vec::new()),
-        setup: RwSignal::new(None),
+        setup: RwSignal::new(setup.clone()),
         phase: RwSignal::new(Phase::Idle),
         loaded: RwSignal::new(false),
         storage_low: RwSignal::new(false),

@@ -19,7 +19,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::{Entry, Outbox, OutboxError, Phase, PhotoMeta, Reason, Sent, store};
-use crate::error::AppError;
 
 /// Photo bytes sent a request (the server's chunk limit).
 const CHUNK: usize = 256 * 1024;
@@ -63,15 +62,13 @@ extern "C" {
 
 /// Wires the outbox to the page: reads it, keeps the setup, asks for persistent storage,
 /// and syncs now and whenever a chance comes.
-pub fn run(outbox: Outbox, setup: Resource<Result<Option<FieldSetup>, AppError>>) {
-    Effect::new(move |_| {
-        if let Some(Ok(Some(s))) = setup.get() {
-            outbox.setup.set(Some(s.clone()));
-            leptos::task::spawn_local(async move {
-                let _ = store::put_sealed("setup", &s).await;
-            });
-        }
-    });
+pub fn run(outbox: Outbox, setup: Option<FieldSetup>) {
+    // The page's setup is the newest: the phone keeps it for pages opened offline.
+    if let Some(s) = setup {
+        leptos::task::spawn_local(async move {
+            let _ = store::put_sealed("setup", &s).await;
+        });
+    }
     // Effects run only in the browser, once here (nothing is tracked).
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {

@@ -2,6 +2,7 @@ use domain::field::{InboxStep, ReportKind, Severity, WeeklyStatus};
 use domain::sync::{Change, FieldSetup};
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
+use serde::{Deserialize, Serialize};
 
 use crate::api::get_org_structure;
 use crate::components::status::{ErrorMessage, Loading};
@@ -10,25 +11,40 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::outbox::{OutboxError, use_outbox};
 
-/// The field area's kinds and villages, fetched with the page (see `field_area`). `None`
-/// for a field role that files no reports (a petition agent).
-#[derive(Clone, Copy)]
-pub struct SetupResource(pub Resource<Result<Option<FieldSetup>, AppError>>);
+/// The field area's kinds and villages, read on the server while the page renders (see
+/// `field_area`) and handed to the `FieldArea` island as a prop: the browser never asks
+/// for them, so no request code or response decoding of them is in its wasm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PageSetup {
+    /// A field role that files no reports (a petition agent): no outbox, no forms.
+    NotReporting,
+    /// The setup; `None` for someone with no village or grid to report for.
+    Ready(Option<FieldSetup>),
+    /// The server could not read it (the reason is in its log).
+    Failed,
+}
+
+impl PageSetup {
+    /// The calling officer's setup, on the server.
+    pub async fn read() -> Self {
+        match crate::api::get_field_setup().await {
+            Ok(setup) => PageSetup::Ready(setup),
+            Err(_) => PageSetup::Failed,
+        }
+    }
+}
 
 /// The setup the forms use. It travels with the page's HTML (which the phone keeps for
-/// offline use), so moving between field pages never needs the network; if it failed,
-/// the copy the phone kept from its last sync stands in.
-pub async fn field_setup() -> Result<Option<FieldSetup>, AppError> {
-    let Some(SetupResource(resource)) = use_context::<SetupResource>() else {
-        return Ok(None);
-    };
-    let outbox = use_outbox();
-    match resource.await {
-        Ok(s) => Ok(s),
-        Err(e) => match outbox.and_then(|o| o.setup.get_untracked()) {
-            Some(s) => Ok(Some(s)),
-            None => Err(e),
-        },
+/// offline use), so moving between field pages never needs the network; if the server
+/// could not read it, the copy the phone kept from its last sync stands in.
+pub fn field_setup() -> Result<Option<FieldSetup>, AppError> {
+    match use_context::<PageSetup>() {
+        None | Some(PageSetup::NotReporting) => Ok(None),
+        Some(PageSetup::Ready(setup)) => Ok(setup),
+        Some(PageSetup::Failed) => use_outbox()
+            .and_then(|o| o.setup.get_untracked())
+            .map(Some)
+            .ok_or(AppError::Unavailable),
     }
 }
 
@@ -38,19 +54,16 @@ type I18n = I18nContext<Locale>;
 /// there is none. The form itself needs the browser (it queues on the phone).
 pub fn with_setup<V: IntoView + 'static>(form: fn(FieldSetup) -> V) -> impl IntoView {
     let i18n = use_i18n();
+    let body = match field_setup() {
+        Ok(Some(setup)) => form(setup).into_any(),
+        Ok(None) => view! { <p>{t!(i18n, field.no_village)}</p> }.into_any(),
+        Err(error) => view! { <ErrorMessage error /> }.into_any(),
+    };
     view! {
         <noscript>
             <p class="notice">{t!(i18n, field.needs_script)}</p>
         </noscript>
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match field_setup().await {
-                    Ok(Some(setup)) => form(setup).into_any(),
-                    Ok(None) => view! { <p>{t!(i18n, field.no_village)}</p> }.into_any(),
-                    Err(error) => view! { <ErrorMessage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {body}
     }
 }
 
@@ -141,10 +154,8 @@ fn FieldHomeBody() -> impl IntoView {
     view! {
         <h1>{t!(i18n, field.title)}</h1>
         <p>{t!(i18n, field.intro)}</p>
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                // Petition agents have no village to report for: their desk is the intake form.
-                field_setup().await.ok().flatten().map(|s| {
+        // Petition agents have no village to report for: their desk is the intake form.
+        {field_setup().ok().flatten().map(|s| {
                     let weekly = auth.me.with_untracked(|u| u.as_ref().is_some_and(|u| u.files_weekly_reports()));
                     let this_week = s.weekly.iter().filter(|w| w.week == domain::field::Week::of(s.server_time)).cloned().collect::<Vec<_>>();
                     view! {
@@ -169,9 +180,7 @@ fn FieldHomeBody() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }
-                })
-            })}
-        </Suspense>
+                })}
         <h2>{t!(i18n, field.directory_title)}</h2>
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
