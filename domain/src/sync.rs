@@ -253,7 +253,9 @@ pub struct VillageWeek {
     pub week: Week,
     pub status: WeeklyStatus,
     pub zero: bool,
+    #[serde(deserialize_with = "rfc3339::read")]
     pub due_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "rfc3339::read_option")]
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
@@ -268,6 +270,7 @@ pub struct FieldSetup {
     /// The reports of those villages and weeks that the township has, from any phone.
     #[serde(default)]
     pub week_field_reports: Vec<WeekFieldReport>,
+    #[serde(deserialize_with = "rfc3339::read")]
     pub server_time: DateTime<Utc>,
 }
 
@@ -279,7 +282,30 @@ pub struct WeekFieldReport {
     pub village_id: i64,
     pub kind: String,
     pub severity: Severity,
+    #[serde(deserialize_with = "rfc3339::read")]
     pub found_at: DateTime<Utc>,
+}
+
+/// Reading the setup's times (the field pages get the setup with their HTML). chrono's
+/// own `Deserialize` goes through its general format parser, which would be code every
+/// field page downloads for four fields; these are read with its RFC 3339 parser alone,
+/// which the report form's checks use anyway. They are written as chrono writes them.
+mod rfc3339 {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    pub fn read<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(D::Error::custom)
+    }
+
+    pub fn read_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        #[derive(Deserialize)]
+        struct At(#[serde(deserialize_with = "read")] DateTime<Utc>);
+        Ok(Option::<At>::deserialize(d)?.map(|At(at)| at))
+    }
 }
 
 impl FieldSetup {
@@ -453,5 +479,46 @@ mod tests {
         for k in ChangeKind::ALL {
             assert_eq!(serde_json::to_string(k).unwrap(), format!("\"{}\"", k.as_str()));
         }
+    }
+
+    #[test]
+    fn the_setup_s_times_read_back_as_written_and_in_any_offset() {
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
+        let setup = FieldSetup {
+            report_kinds: Vec::new(),
+            weekly: vec![VillageWeek {
+                village_id: 1,
+                village_name: "青山村".to_owned(),
+                week: Week::of(at("2026-11-23T09:30:00+08:00")),
+                status: WeeklyStatus::OnTime,
+                zero: true,
+                due_at: at("2026-11-29T23:59:59.999+08:00"),
+                submitted_at: Some(at("2026-11-24T10:00:00.123456789Z")),
+            }],
+            week_field_reports: vec![WeekFieldReport {
+                client_id: ID.to_owned(),
+                village_id: 1,
+                kind: "land".to_owned(),
+                severity: Severity::General,
+                found_at: at("2026-11-23T01:30:00Z"),
+            }],
+            server_time: at("2026-11-24T10:00:01Z"),
+        };
+        let text = serde_json::to_string(&setup).unwrap();
+        assert_eq!(serde_json::from_str::<FieldSetup>(&text).unwrap(), setup);
+
+        // Written by another server in China time, or without a submission: the same instants.
+        let mut value = serde_json::to_value(&setup).unwrap();
+        value["server_time"] = json!("2026-11-24T18:00:01+08:00");
+        value["weekly"][0]["submitted_at"] = json!(null);
+        let read: FieldSetup = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(read.server_time, setup.server_time);
+        assert_eq!(read.weekly[0].submitted_at, None);
+        value["weekly"][0].as_object_mut().unwrap().remove("submitted_at");
+        let read: FieldSetup = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(read.weekly[0].submitted_at, None);
+
+        value["server_time"] = json!("yesterday");
+        assert!(serde_json::from_value::<FieldSetup>(value).is_err());
     }
 }
