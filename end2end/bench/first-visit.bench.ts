@@ -17,7 +17,10 @@ const ENTRIES: { path: string; who?: string }[] = [
   { path: "/petition" },
   { path: "/track" },
   { path: "/login" },
+  { path: "/field", who: "officer" },
   { path: "/field/report", who: "officer" },
+  { path: "/field/weekly", who: "officer" },
+  { path: "/field/outbox", who: "officer" },
   { path: "/office/petitions", who: "clerk" },
 ];
 

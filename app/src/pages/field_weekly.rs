@@ -72,7 +72,6 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
     let week = RwSignal::new(this_week.to_string());
     // A note typed into the server's form before this island ran is kept over the draft.
     let typed_note = crate::components::island::typed_before_hydration("note");
-    let note_typed_early = typed_note.is_some();
     let note = RwSignal::new(typed_note.unwrap_or_default());
     let unticked = RwSignal::new(Vec::<String>::new());
     let errors = RwSignal::new(Vec::<FieldError>::new());
@@ -81,21 +80,40 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
     let busy = RwSignal::new(false);
     let restored = RwSignal::new(false);
 
+    // The draft comes back once the outbox is read: its engine is fetched when the page
+    // is interactive, not before. What the officer chose or typed meanwhile stays, and is
+    // kept as the draft at once.
+    let (first_village, first_week) = (village.get_untracked(), week.get_untracked());
     Effect::new(move |_| {
+        if restored.get_untracked() || outbox.is_some_and(|o| !o.loaded.get()) {
+            return;
+        }
+        let same_village = village.with_untracked(|v| *v == first_village);
+        let same_week = week.with_untracked(|w| *w == first_week);
+        let no_note = note.with_untracked(String::is_empty);
         leptos::task::spawn_local(async move {
             if let Some(d) = outbox::load_draft::<Draft>("weekly").await {
-                if !d.village.is_empty() {
+                if !d.village.is_empty() && same_village {
                     village.set(d.village);
                 }
-                if !d.week.is_empty() {
+                if !d.week.is_empty() && same_week {
                     week.set(d.week);
                 }
-                // Not over a note typed before hydration, nor while the draft was read.
-                if !note_typed_early && note.with_untracked(String::is_empty) {
+                if no_note && note.with_untracked(String::is_empty) {
                     note.set(d.note);
                 }
             }
             restored.set(true);
+            if !(same_village && same_week && no_note) {
+                outbox::save_draft(
+                    "weekly",
+                    Draft {
+                        village: village.get_untracked(),
+                        week: week.get_untracked(),
+                        note: note.get_untracked(),
+                    },
+                );
+            }
         });
     });
     Effect::new(move |_| {
