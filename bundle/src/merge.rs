@@ -21,7 +21,7 @@ use crate::BundleError;
 /// Merges `modules` (name, bytes) into one module that installs all their functions.
 pub fn merge(modules: &[(&str, &[u8])]) -> Result<Vec<u8>, BundleError> {
     let mut merged = Merged::default();
-    // Imports first: a function index counts the imported functions before the defined.
+    // Imports first: each module's indices into them are known before its code is read.
     for (name, bytes) in modules {
         merged.read_imports(name, bytes)?;
     }
@@ -39,7 +39,7 @@ pub fn merge(modules: &[(&str, &[u8])]) -> Result<Vec<u8>, BundleError> {
 #[derive(Default)]
 struct Merged {
     imports: Vec<(String, String, TypeRef)>,
-    /// (module, name) → index in the import's space (function, table, memory, global).
+    /// (module, name) → index in the import's space (table, memory, global).
     import_index: HashMap<(String, String), u32>,
     counts: Counts,
     types: TypeSection,
@@ -55,10 +55,10 @@ struct Merged {
     needs_data_count: bool,
 }
 
-/// How many imports of each kind the merged module has.
+/// How many imports of each kind the merged module has (no functions: the split
+/// build's modules import none, and one that did is refused).
 #[derive(Default, Clone, Copy)]
 struct Counts {
-    functions: u32,
     tables: u32,
     memories: u32,
     globals: u32,
@@ -147,9 +147,7 @@ impl Merged {
                         let ty = ty.map_err(|e| wasm_error(name, e))?;
                         let ty = remap.type_index(ty).map_err(|e| reencode_error(name, e))?;
                         self.functions.function(ty);
-                        remap
-                            .functions
-                            .push(self.counts.functions + self.defined_functions);
+                        remap.functions.push(self.defined_functions);
                         self.defined_functions += 1;
                     }
                 }
