@@ -128,7 +128,9 @@ impl Merged {
                     for import in section.into_imports() {
                         let import = import.map_err(|e| wasm_error(name, e))?;
                         let key = (import.module.to_owned(), import.name.to_owned());
-                        let index = self.import_index[&key];
+                        let Some(&index) = self.import_index.get(&key) else {
+                            return Err(unsupported(name, "has an import its import section did not list"));
+                        };
                         match import.ty {
                             TypeRef::Table(_) => remap.tables.push(index),
                             TypeRef::Memory(_) => remap.memories.push(index),

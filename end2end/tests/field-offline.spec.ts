@@ -409,4 +409,53 @@ test.describe("on a slow link", () => {
     await expect(page.locator("#week")).toHaveValue(lastWeek);
     await expect(page.locator("#note")).toHaveValue("本周新写的说明");
   });
+
+  test("a week picked while the outbox's engine is on its way stays, and is kept as the draft", async ({ page }) => {
+    await loginAs(page, "officer");
+    // A draft from an earlier visit: this week, with a note.
+    await page.goto("/field/weekly");
+    await hydrated(page);
+    const thisWeek = await page.locator("#week").inputValue();
+    await page.locator("#note").fill("上次写的说明");
+    await expect.poll(() => draftKept(page, "weekly")).toBe(true);
+    await page.waitForTimeout(500);
+
+    const { release, engineArrived } = await holdEngine(page);
+    await page.reload();
+    await hydrated(page);
+    await page.locator("#week").selectOption({ index: 1 });
+    const lastWeek = await page.locator("#week").inputValue();
+    expect(lastWeek).not.toBe(thisWeek);
+
+    release();
+    await engineArrived;
+    // The draft's note comes back into the empty note; the week the officer picked stays.
+    await expect(page.locator("#note")).toHaveValue("上次写的说明");
+    await expect(page.locator("#week")).toHaveValue(lastWeek);
+
+    // And that is the draft now: a later visit opens on it.
+    await page.waitForTimeout(500);
+    await page.unrouteAll();
+    await page.reload();
+    await hydrated(page);
+    await expect(page.locator("#week")).toHaveValue(lastWeek);
+    await expect(page.locator("#note")).toHaveValue("上次写的说明");
+  });
+
+  test("a week picked before the outbox's engine arrives is kept as the draft with nothing typed", async ({ page }) => {
+    await loginAs(page, "officer");
+    const { release, engineArrived } = await holdEngine(page);
+    await page.goto("/field/weekly");
+    await hydrated(page);
+    await page.locator("#week").selectOption({ index: 1 });
+    const lastWeek = await page.locator("#week").inputValue();
+    release();
+    await engineArrived;
+    // Kept when the outbox has been read, not only at the officer's next change.
+    await expect.poll(() => draftKept(page, "weekly")).toBe(true);
+    await page.unrouteAll();
+    await page.reload();
+    await hydrated(page);
+    await expect(page.locator("#week")).toHaveValue(lastWeek);
+  });
 });

@@ -163,15 +163,19 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
             restored.set(true);
             return;
         }
+        let pristine = pristine.clone();
         leptos::task::spawn_local(async move {
-            match outbox::load_draft::<Draft>("report").await {
-                // A draft with nothing written keeps no time either: a new report starts now.
-                Some(d)
-                    if !(d.form.place.is_empty() && d.form.description.is_empty() && d.photos.is_empty()) =>
-                {
-                    fill(&d.form, d.found_local, d.photos)
-                }
-                _ => found_local.set(outbox::now_local()),
+            let draft = outbox::load_draft::<Draft>("report").await;
+            // Typed while the draft was read: that stays, as above.
+            let typed = form_now() != pristine;
+            // A draft with nothing written keeps no time either: a new report starts now.
+            let written = |d: &Draft| {
+                !(d.form.place.is_empty() && d.form.description.is_empty() && d.photos.is_empty())
+            };
+            match draft {
+                Some(d) if !typed && written(&d) => fill(&d.form, d.found_local, d.photos),
+                _ if found_local.get_untracked().is_empty() => found_local.set(outbox::now_local()),
+                _ => {}
             }
             restored.set(true);
         });

@@ -81,25 +81,27 @@ fn WeeklyForm(setup: FieldSetup) -> impl IntoView {
     let restored = RwSignal::new(false);
 
     // The draft comes back once the outbox is read: its engine is fetched when the page
-    // is interactive, not before. What the officer chose or typed meanwhile stays, and is
-    // kept as the draft at once.
+    // is interactive, not before. What the officer chose or typed meanwhile (up to the
+    // moment the draft has been read) stays, and is kept as the draft at once.
     let (first_village, first_week) = (village.get_untracked(), week.get_untracked());
     Effect::new(move |_| {
         if restored.get_untracked() || outbox.is_some_and(|o| !o.loaded.get()) {
             return;
         }
-        let same_village = village.with_untracked(|v| *v == first_village);
-        let same_week = week.with_untracked(|w| *w == first_week);
-        let no_note = note.with_untracked(String::is_empty);
+        let (first_village, first_week) = (first_village.clone(), first_week.clone());
         leptos::task::spawn_local(async move {
-            if let Some(d) = outbox::load_draft::<Draft>("weekly").await {
+            let draft = outbox::load_draft::<Draft>("weekly").await;
+            let same_village = village.with_untracked(|v| *v == first_village);
+            let same_week = week.with_untracked(|w| *w == first_week);
+            let no_note = note.with_untracked(String::is_empty);
+            if let Some(d) = draft {
                 if !d.village.is_empty() && same_village {
                     village.set(d.village);
                 }
                 if !d.week.is_empty() && same_week {
                     week.set(d.week);
                 }
-                if no_note && note.with_untracked(String::is_empty) {
+                if no_note {
                     note.set(d.note);
                 }
             }
