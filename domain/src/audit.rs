@@ -162,7 +162,39 @@ pub struct NewAuditEntry {
     pub detail: Option<String>,
 }
 
+/// The most characters the audit log keeps of each text it records. Entries are kept
+/// for 180 days and cannot be deleted, so what a request carries (a username typed
+/// into the login form, a user agent) is cut to these before it is written.
+pub const AUDIT_LABEL_MAX: usize = 64;
+pub const AUDIT_USER_AGENT_MAX: usize = 256;
+pub const AUDIT_DETAIL_MAX: usize = 1_000;
+
+/// `text` cut to at most `max` characters, marked with `…` where it was cut.
+pub fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((end, _)) => {
+            let keep = text[..end].char_indices().last().map_or(0, |(i, _)| i);
+            std::borrow::Cow::Owned(format!("{}…", &text[..keep]))
+        }
+    }
+}
+
 impl NewAuditEntry {
+    /// The entry as the log keeps it: every text within its limit.
+    pub fn clipped(&self) -> NewAuditEntry {
+        let cut = |t: &Option<String>, max| t.as_deref().map(|t| clip(t, max).into_owned());
+        NewAuditEntry {
+            username: cut(&self.username, AUDIT_LABEL_MAX),
+            record_kind: cut(&self.record_kind, AUDIT_LABEL_MAX),
+            record_id: cut(&self.record_id, AUDIT_LABEL_MAX),
+            address: cut(&self.address, AUDIT_LABEL_MAX),
+            user_agent: cut(&self.user_agent, AUDIT_USER_AGENT_MAX),
+            detail: cut(&self.detail, AUDIT_DETAIL_MAX),
+            ..self.clone()
+        }
+    }
+
     pub fn new(at: DateTime<Utc>, action: AuditAction, outcome: Outcome) -> Self {
         Self {
             at,

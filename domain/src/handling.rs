@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::intake::NAME_MAX;
 use crate::petition::{DecisionOutcome, Rating, Step, TEXT_MAX, clean_optional_text, clean_text};
-use crate::validation::{FieldError, Problem};
+use crate::validation::{FieldError, Problem, half_width};
 
 /// An extension adds at most this many days, once (Art. 34).
 pub const MAX_EXTENSION_DAYS: i64 = 30;
@@ -87,8 +87,7 @@ pub fn check_step(
             to: clean_text("forwarded_to", &form.forwarded_to, NAME_MAX * 2).map_err(|e| vec![e])?,
         },
         Step::Assign => StepInput::Assign {
-            department_id: form
-                .department_id
+            department_id: half_width(&form.department_id)
                 .trim()
                 .parse()
                 .map_err(|_| vec![FieldError::new("department_id", Problem::Required)])?,
@@ -102,7 +101,8 @@ pub fn check_step(
         }
         Step::Reply => {
             let bad = || vec![FieldError::new("delivered_on", Problem::BadDate)];
-            let raw = form.delivered_on.trim();
+            let raw = half_width(&form.delivered_on);
+            let raw = raw.trim();
             if raw.is_empty() {
                 return Err(vec![FieldError::new("delivered_on", Problem::Required)]);
             }
@@ -133,8 +133,7 @@ pub fn check_step(
 
 fn check_extension(form: &StepForm) -> Result<StepInput, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let days = form
-        .days
+    let days = half_width(&form.days)
         .trim()
         .parse::<i64>()
         .ok()

@@ -11,7 +11,7 @@ use crate::petition::{
     clean_optional_text, clean_text,
 };
 use crate::resident_id::clean_resident_id;
-use crate::validation::{FieldError, Problem, clean_name, clean_phone};
+use crate::validation::{FieldError, Problem, clean_name, clean_phone, half_width};
 
 /// The longest name, address or unit, in characters.
 pub const NAME_MAX: usize = 50;
@@ -118,7 +118,7 @@ pub fn check_form(
         IntakeSource::Office => errors.take(parse_choice("channel", &form.channel, Channel::parse)),
     };
     let kind = errors.take(parse_choice("kind", &form.kind, PetitionKind::parse));
-    let village_id = match form.village_id.trim() {
+    let village_id = match half_width(&form.village_id).trim() {
         "" if source == IntakeSource::Office => None,
         raw => errors.take(
             raw.parse::<i64>()
@@ -246,7 +246,7 @@ fn required_if<T>(required: bool, field: &str, value: Option<T>) -> Result<Optio
 }
 
 fn count(field: &str, raw: &str) -> Result<u32, FieldError> {
-    match raw.trim() {
+    match half_width(raw).trim() {
         "" => Ok(1),
         s => s
             .parse::<u32>()
@@ -294,7 +294,7 @@ fn check_reported(form: &PetitionForm) -> Result<ReportedParty, FieldError> {
 /// A date of receipt: not in the future, and not absurdly old.
 pub fn check_received_on(raw: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
     let bad = || FieldError::new("received_on", Problem::BadDate);
-    let day = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| bad())?;
+    let day = NaiveDate::parse_from_str(half_width(raw).trim(), "%Y-%m-%d").map_err(|_| bad())?;
     if day > today || (today - day).num_days() > 366 {
         return Err(bad());
     }

@@ -472,7 +472,7 @@ pub fn tracking_code(day: NaiveDate, number: u32) -> String {
 /// A tracking code as people type it (lower case, spaces, full-width dashes) in the
 /// stored form, or None if it cannot be one.
 pub fn normalize_tracking_code(raw: &str) -> Option<String> {
-    let code: String = raw
+    let code: String = crate::validation::half_width(raw)
         .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
@@ -501,7 +501,8 @@ pub const QUERY_PASSWORD_LEN: usize = 10;
 
 /// A query password as typed: spaces dropped, upper case.
 pub fn normalize_query_password(raw: &str) -> String {
-    raw.chars()
+    crate::validation::half_width(raw)
+        .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .map(|c| c.to_ascii_uppercase())
         .collect()

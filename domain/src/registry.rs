@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::attachment::MediaType;
 use crate::audit::{china_day_range, china_time};
 use crate::clock::{ClockStep, statutory};
-use crate::intake::ReportedParty;
+use crate::intake::{PetitionerIdentity, ReportedParty};
 use crate::petition::{Channel, DecisionOutcome, PetitionKind, PetitionState, Rating, Step};
 
 /// Rows per registry page.
@@ -186,8 +186,8 @@ pub struct TimelineEvent {
     pub public_note: Option<String>,
 }
 
-/// Everything the office sees of a petition, except the petitioner's identity, which is
-/// fetched (and audited) apart.
+/// Everything the office sees of a petition, except who the people named on it are
+/// ([`PetitionIdentity`]), which is fetched apart, under its own rule, and audited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PetitionDetail {
     pub summary: PetitionSummary,
@@ -200,9 +200,7 @@ pub struct PetitionDetail {
     pub facts_reasons: Option<String>,
     pub batch_count: i64,
     pub person_count: i64,
-    pub representatives: Vec<String>,
     pub reported: Option<ReportedParty>,
-    pub agent_consent: Option<String>,
     #[serde(with = "chrono::serde::ts_milliseconds_option")]
     pub accepted_at: Option<DateTime<Utc>>,
     pub extension_days: i64,
@@ -214,6 +212,17 @@ pub struct PetitionDetail {
     pub attachments: Vec<AttachmentInfo>,
     pub timeline: Vec<TimelineEvent>,
     pub deadlines: Vec<Deadline>,
+}
+
+/// Every person a petition names as its own: the petitioner, a visit's representatives
+/// (petitioners too, Art. 20) and the resident's consent an agent recorded (which names
+/// them). Never part of [`PetitionDetail`]: a unit handling the case or reported on
+/// reads it only where the policy allows, and every read is audited (Art. 30, 46).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PetitionIdentity {
+    pub petitioner: PetitionerIdentity,
+    pub representatives: Vec<String>,
+    pub agent_consent: Option<String>,
 }
 
 /// A legal clock running on a petition: the step, its last day, and whether it was met.

@@ -4,14 +4,14 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::validation::{FieldError, Problem};
+use crate::validation::{FieldError, Problem, half_width};
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 
 /// The check character for the first 17 digits, or None if they are not 17 digits.
 pub fn check_char(first17: &str) -> Option<char> {
-    if first17.len() != 17 {
+    if first17.chars().count() != 17 {
         return None;
     }
     let mut sum = 0;
@@ -22,10 +22,10 @@ pub fn check_char(first17: &str) -> Option<char> {
 }
 
 /// An optional resident ID number: blank is none; otherwise 18 characters, a real birth
-/// date and the right check character. Spaces are dropped and a lower-case `x` is
-/// accepted, as people type it.
+/// date and the right check character. Spaces are dropped, full-width digits are read
+/// as digits and a lower-case `x` is accepted, as people type them.
 pub fn clean_resident_id(field: &str, raw: &str) -> Result<Option<String>, FieldError> {
-    let id: String = raw
+    let id: String = half_width(raw)
         .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_ascii_uppercase())
@@ -34,13 +34,15 @@ pub fn clean_resident_id(field: &str, raw: &str) -> Result<Option<String>, Field
         return Ok(None);
     }
     let bad = |p| Err(FieldError::new(field, p));
-    if id.chars().count() != 18 {
+    // Checked as characters before anything is split at a byte offset: an ID of 18
+    // characters that are not all ASCII must be refused, not cut inside a character.
+    let ascii_shape = id.chars().count() == 18
+        && id.chars().take(17).all(|c| c.is_ascii_digit())
+        && id.chars().last().is_some_and(|c| c.is_ascii_digit() || c == 'X');
+    if !ascii_shape {
         return bad(Problem::BadResidentIdLength);
     }
     let (first17, last) = id.split_at(17);
-    if !first17.chars().all(|c| c.is_ascii_digit()) || !last.chars().all(|c| c.is_ascii_digit() || c == 'X') {
-        return bad(Problem::BadResidentIdLength);
-    }
     let born = first17
         .get(6..14)
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y%m%d").ok());
@@ -84,6 +86,28 @@ mod tests {
                 assert!(clean_resident_id("id", &typo).is_err(), "{typo}");
             }
         }
+    }
+
+    #[test]
+    fn full_width_digits_are_digits_and_other_scripts_are_refused() {
+        // What a Chinese phone keyboard types: full-width digits and a full-width X.
+        assert_eq!(
+            clean_resident_id("id", "１１０１０５１９４９１２３１００２Ｘ").unwrap().as_deref(),
+            Some("11010519491231002X")
+        );
+        assert_eq!(
+            clean_resident_id("id", "１１０１０５１９４９１２３１００２ｘ").unwrap().as_deref(),
+            Some("11010519491231002X")
+        );
+        // Eighteen characters that are not digits (this split at byte 17 and panicked).
+        for odd in ["一二三四五六七八九十一二三四五六七八", "11010519491231002é", "é1010519491231002X"] {
+            assert_eq!(
+                clean_resident_id("id", odd).unwrap_err().problem,
+                Problem::BadResidentIdLength,
+                "{odd}"
+            );
+        }
+        assert_eq!(check_char("一二三四五六七八九十一二三四五六七"), None);
     }
 
     #[test]

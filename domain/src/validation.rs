@@ -84,10 +84,14 @@ pub enum Problem {
     /// A listed report found outside the weekly report's week.
     #[error("wrong_week")]
     WrongWeek,
+    /// A form whose one-time key was already used for another submission (a page
+    /// restored from a cache, or a browser that refilled a hidden field).
+    #[error("already_sent")]
+    AlreadySent,
 }
 
 impl Problem {
-    pub const ALL: [Problem; 33] = [
+    pub const ALL: [Problem; 34] = [
         Problem::Required,
         Problem::TooLong,
         Problem::ControlCharacters,
@@ -121,6 +125,7 @@ impl Problem {
         Problem::ZeroReportWithItems,
         Problem::EmptyReport,
         Problem::WrongWeek,
+        Problem::AlreadySent,
     ];
 
     /// The stable code, also the i18n key suffix.
@@ -159,6 +164,7 @@ impl Problem {
             Problem::ZeroReportWithItems => "zero_report_with_items",
             Problem::EmptyReport => "empty_report",
             Problem::WrongWeek => "wrong_week",
+            Problem::AlreadySent => "already_sent",
         }
     }
 }
@@ -178,6 +184,19 @@ impl FieldError {
             problem,
         }
     }
+}
+
+/// Folds the full-width forms of ASCII (`１２３`, `Ｘ`, `－`, the ideographic space) into
+/// ASCII. Chinese keyboards on phones type them for digits and letters; every ID, phone,
+/// number and code is read through this, so `１１０１…` is the same as `1101…`.
+pub fn half_width(raw: &str) -> String {
+    raw.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .collect()
 }
 
 /// Trims a free-text name and checks it is present, short enough, and free of control
@@ -200,7 +219,7 @@ pub fn clean_name(field: &str, raw: &str, max_chars: usize) -> Result<String, Fi
 /// starting with 1) or a landline with its area code (0 and 9–11 more digits, an
 /// optional dash after the area code). Spaces are dropped.
 pub fn clean_phone(field: &str, raw: &str) -> Result<Option<String>, FieldError> {
-    let phone: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let phone: String = half_width(raw).chars().filter(|c| !c.is_whitespace()).collect();
     if phone.is_empty() {
         return Ok(None);
     }
@@ -269,6 +288,21 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn full_width_forms_fold_to_ascii() {
+        assert_eq!(half_width("１３８　００１３ ８０００"), "138 0013 8000");
+        assert_eq!(half_width("ＸＦ－２０２６ｘ"), "XF-2026x");
+        assert_eq!(half_width("东湖村"), "东湖村");
+        assert_eq!(
+            clean_phone("phone", "１３８００１３８０００").unwrap().as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            clean_phone("phone", "０７３１－８８８８８８８").unwrap().as_deref(),
+            Some("0731-8888888")
+        );
     }
 
     #[test]

@@ -107,13 +107,17 @@ pub fn to_xlsx<const N: usize>(
     }
     for (row, cells) in (1_u32..).zip(rows) {
         for (col, cell) in (0_u16..).zip(cells.iter()) {
-            // Strings, never formulas: what someone typed stays text.
-            sheet.write_string(row, col, cell)?;
+            // Strings, never formulas: what someone typed stays text. A cell holds at
+            // most 32,767 characters; a longer value is cut rather than failing the file.
+            sheet.write_string(row, col, domain::audit::clip(cell, XLSX_CELL_MAX - 1))?;
         }
     }
     sheet.set_freeze_panes(1, 0)?;
     workbook.save_to_buffer()
 }
+
+/// The most characters Excel keeps in one cell.
+const XLSX_CELL_MAX: usize = 32_767;
 
 fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
     let disposition = format!("attachment; filename=\"{filename}\"");

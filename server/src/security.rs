@@ -16,31 +16,49 @@ use domain::auth::SessionKind;
 use crate::ServerError;
 use crate::state::AppState;
 
-/// Records the peer's address for the audit log and the login throttle. Behind a
-/// reverse proxy set `MINQING_TRUST_PROXY=1` to take the proxy's `X-Forwarded-For`.
+/// Records the peer's address for the audit log and the limits. Behind reverse proxies
+/// set `MINQING_TRUST_PROXY` to how many there are in front of the server (`1` or `true`
+/// for one): the client's address is then the one the outermost trusted proxy appended
+/// to `X-Forwarded-For`, never what the client wrote there itself.
 pub async fn peer_address(mut request: Request<Body>, next: Next) -> Response {
     let socket = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let forwarded = trust_proxy()
-        .then(|| {
-            request
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(|v| v.trim().to_owned())
-        })
-        .flatten();
+        .map(|c| c.0.ip());
+    let forwarded = forwarded_client(request.headers(), trusted_proxies());
     if let Some(address) = forwarded.or(socket) {
-        request.extensions_mut().insert(PeerAddress(address));
+        request.extensions_mut().insert(PeerAddress(address.to_string()));
     }
     next.run(request).await
 }
 
-fn trust_proxy() -> bool {
-    std::env::var("MINQING_TRUST_PROXY").is_ok_and(|v| v == "1" || v == "true")
+/// How many reverse proxies stand in front of the server (`MINQING_TRUST_PROXY`).
+fn trusted_proxies() -> usize {
+    match std::env::var("MINQING_TRUST_PROXY").as_deref() {
+        Ok("true") => 1,
+        Ok(n) => n.trim().parse().unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+/// The client's address as `hops` trusted proxies report it: each appends the address
+/// it received the request from, so the client's is the `hops`-th entry from the end;
+/// everything before it was written by the client. None when no proxy is trusted, the
+/// list is shorter than that, or the entry is not an IP address.
+fn forwarded_client(headers: &HeaderMap, hops: usize) -> Option<std::net::IpAddr> {
+    if hops == 0 {
+        return None;
+    }
+    // Several header lines are one list, in order.
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let entry = entries.len().checked_sub(hops).and_then(|i| entries.get(i))?;
+    entry.parse().ok()
 }
 
 /// Refuses a state-changing request that a browser says comes from another site.
@@ -393,6 +411,32 @@ mod tests {
             .count();
         assert_eq!(rest, budget - sync);
         assert!(!limits.allow(&session("phone-a"), now));
+    }
+
+    #[test]
+    fn the_client_address_is_the_one_the_trusted_proxy_appended() {
+        let xff = |values: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+            }
+            h
+        };
+        let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
+        // The client wrote "1.1.1.1"; nginx appended the address it saw.
+        assert_eq!(forwarded_client(&xff(&["1.1.1.1, 203.0.113.9"]), 1), ip("203.0.113.9"));
+        assert_eq!(forwarded_client(&xff(&["1.1.1.1", "203.0.113.9"]), 1), ip("203.0.113.9"));
+        // Two proxies (a load balancer, then nginx): the second entry from the end.
+        assert_eq!(
+            forwarded_client(&xff(&["1.1.1.1, 203.0.113.9, 10.0.0.2"]), 2),
+            ip("203.0.113.9")
+        );
+        assert_eq!(forwarded_client(&xff(&["2001:db8::1"]), 1), ip("2001:db8::1"));
+        // Not trusted, too short, or not an address: the socket's address is used.
+        assert_eq!(forwarded_client(&xff(&["203.0.113.9"]), 0), None);
+        assert_eq!(forwarded_client(&xff(&["203.0.113.9"]), 2), None);
+        assert_eq!(forwarded_client(&xff(&["1.1.1.1, evil<script>"]), 1), None);
+        assert_eq!(forwarded_client(&HeaderMap::new(), 1), None);
     }
 
     #[test]

@@ -115,6 +115,14 @@ pub async fn login(db: &Database, caller: &Caller, username: &str, password: &st
     if password.is_empty() {
         return Err(FieldError::new("password", Problem::Required).into());
     }
+    // No account has a longer name or password: refused before anything is recorded
+    // (failures and the audit log keep what they are given for months).
+    if username.chars().count() > domain::auth::USERNAME_MAX_CHARS {
+        return Err(FieldError::new("username", Problem::TooLong).into());
+    }
+    if password.chars().count() > domain::auth::PASSWORD_MAX_CHARS {
+        return Err(FieldError::new("password", Problem::TooLong).into());
+    }
     let mut keys = vec![(account_key(&username), Throttle::ACCOUNT)];
     if let Some(address) = &caller.address {
         keys.push((address_key(address), Throttle::ADDRESS));

@@ -105,14 +105,9 @@ pub fn verify(secret: &[u8], answer: &ChallengeAnswer, now: DateTime<Utc>) -> Re
         return Err(wrong());
     }
     // Phones' Chinese keyboards may type full-width digits.
-    let given: String = answer
-        .answer
+    let given: String = domain::validation::half_width(&answer.answer)
         .chars()
-        .filter_map(|c| match c {
-            '0'..='9' => Some(c),
-            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')),
-            _ => None,
-        })
+        .filter(char::is_ascii_digit)
         .collect();
     let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| wrong())?;
     mac(secret, &["challenge", issued, nonce, &given])

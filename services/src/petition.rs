@@ -8,14 +8,15 @@ use domain::attachment::{self, MAX_ATTACHMENTS, MediaType};
 use domain::audit::{AuditAction, Outcome};
 use domain::auth::{CurrentUser, Role};
 use domain::handling::{StepForm, StepInput, check_step};
-use domain::intake::{IntakeSource, NewPetition, PetitionForm, PetitionerIdentity, check_form};
+use domain::intake::{IntakeSource, NewPetition, PetitionForm, check_form};
 use domain::org::OrgUnitKind;
 use domain::petition::{
     Actor, Case, PetitionState, Refusal, Step, normalize_query_password, normalize_tracking_code,
 };
 use domain::policy::{Action, Location, ResourceKind, allows};
 use domain::registry::{
-    Decision, PetitionDetail, PetitionSummary, PublicStatus, RegistryFilter, RegistryPage, china_date,
+    Decision, PetitionDetail, PetitionIdentity, PetitionSummary, PublicStatus, RegistryFilter, RegistryPage,
+    china_date,
 };
 use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
@@ -31,8 +32,11 @@ use crate::{Caller, Result, ServiceError};
 /// a family sharing a phone or a village office sharing an address; not for a script.
 pub const PER_ADDRESS_PER_HOUR: i64 = 10;
 pub const PER_PHONE_PER_DAY: i64 = 5;
-/// `/track` lookups per address per 10 minutes.
+/// Failed `/track` look-ups per address per 10 minutes, and per tracking code per hour
+/// (a password guessed from many addresses). Look-ups that find the petition do not
+/// count, so a village behind one address cannot lock itself out.
 pub const LOOKUPS_PER_ADDRESS: i64 = 20;
+pub const LOOKUPS_PER_CODE: i64 = 10;
 
 /// A file as it came from the browser.
 #[derive(Debug, Clone)]
@@ -127,17 +131,18 @@ fn file_name(raw: &str, position: usize, media: MediaType) -> String {
     format!("{stem}.{}", media.extension())
 }
 
-async fn over_limit(
-    db: &Database,
-    key: &str,
-    limit: i64,
-    window: Duration,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let count = db
-        .public_submissions(key, now - window, now - Duration::days(1))
-        .await?;
-    Ok(count >= limit)
+/// What a form said, as a hash: the checked petition and its files' hashes. The same
+/// form sent twice hashes the same; another person's form under the same key does not.
+fn submission_hash(petition: &NewPetition, attachments: &[NewAttachment]) -> String {
+    let mut digest = Sha256::new();
+    // Serialising a plain struct of strings and numbers cannot fail; an empty hash
+    // would only make a resend look like another form (refused, never merged).
+    digest.update(serde_json::to_vec(petition).unwrap_or_default());
+    for a in attachments {
+        digest.update(b"|");
+        digest.update(a.sha256.as_bytes());
+    }
+    digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A citizen's online petition. Everything is checked before anything is written; a
@@ -192,6 +197,7 @@ pub async fn submit_online(
     let query_password = challenge::query_password_for(&secret, &answer.token);
     let hash = secret_hash(&query_password);
     let attachments = attachments.unwrap_or_default();
+    let content_hash = submission_hash(&petition, &attachments);
     let audit = |stored: &Inserted| {
         let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
         entry.record_kind = Some(ResourceKind::Petition.as_str().into());
@@ -209,6 +215,7 @@ pub async fn submit_online(
             now,
             query_secret_hash: &hash,
             submission_key: Some(&answer.token),
+            submission_hash: Some(&content_hash),
             created_by: None,
             agent_user_id: None,
             consent_at: Some(now),
@@ -219,6 +226,11 @@ pub async fn submit_online(
         .await
         .map_err(|e| match e {
             StorageError::OverLimit(i) => ServiceError::RateLimited(waits.get(i).copied().unwrap_or(3600)),
+            // Another form sent with a used key (a page restored from a cache): refused,
+            // and the form comes back as typed with a fresh key.
+            StorageError::KeyReused => {
+                ServiceError::Form(vec![FieldError::new("challenge", Problem::AlreadySent)])
+            }
             other => other.into(),
         })?;
     Ok(Receipt {
@@ -294,6 +306,7 @@ pub async fn intake(
             now: caller.now,
             query_secret_hash: &hash,
             submission_key: None,
+            submission_hash: None,
             created_by: Some(me.user_id),
             agent_user_id: agent,
             consent_at: agent.map(|_| caller.now),
@@ -461,10 +474,11 @@ pub async fn view(db: &Database, caller: &Caller, id: i64) -> Result<PetitionVie
     })
 }
 
-/// Who filed the petition; every read is in the audit log.
-pub async fn identity(db: &Database, caller: &Caller, id: i64) -> Result<PetitionerIdentity> {
+/// Who filed the petition and every other person it names; every read is in the audit
+/// log.
+pub async fn identity(db: &Database, caller: &Caller, id: i64) -> Result<PetitionIdentity> {
     let (place, _) = permitted(db, caller, id, ResourceKind::PetitionerIdentity, Action::Read).await?;
-    let who = db.petitioner(id).await?.ok_or(ServiceError::NotFound)?;
+    let who = db.petition_identity(id).await?.ok_or(ServiceError::NotFound)?;
     let mut entry = caller.audit(AuditAction::ReadIdentity, Outcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());
     entry.record_id = Some(id.to_string());
@@ -615,22 +629,40 @@ async fn check_department(db: &Database, department_id: i64, township_id: i64) -
 }
 
 /// The petition behind a tracking code and query password, or one generic failure.
-/// Lookups are limited per address, so the password cannot be guessed.
+/// Failed look-ups are limited per address and per tracking code, so the password
+/// cannot be guessed. A use is taken before the look-up (so a burst of parallel guesses
+/// cannot all pass the count) and given back when the petition is found.
 async fn tracked(db: &Database, caller: &Caller, code: &str, password: &str) -> Result<i64> {
-    let key = caller.address.as_deref().map(|a| format!("track-address:{a}"));
-    if let Some(key) = &key {
-        if over_limit(db, key, LOOKUPS_PER_ADDRESS, Duration::minutes(10), caller.now).await? {
-            return Err(ServiceError::RateLimited(600));
-        }
-        db.record_public_submission(key, caller.now).await?;
+    let normalized = normalize_tracking_code(code);
+    let mut limits = Vec::new();
+    if let Some(a) = caller.address.as_deref() {
+        limits.push(SubmissionLimit {
+            key: format!("track-address:{a}"),
+            max: LOOKUPS_PER_ADDRESS,
+            since: caller.now - Duration::minutes(10),
+        });
     }
-    let found = match normalize_tracking_code(code) {
-        Some(code) => db.tracking_secret(&code).await?,
+    if let Some(c) = &normalized {
+        limits.push(SubmissionLimit {
+            key: format!("track-code:{c}"),
+            max: LOOKUPS_PER_CODE,
+            since: caller.now - Duration::hours(1),
+        });
+    }
+    // Not audited: a flood of refused guesses would otherwise flood the log.
+    let Ok(taken) = db.take_uses(&limits, caller.now).await? else {
+        return Err(ServiceError::RateLimited(600));
+    };
+    let found = match &normalized {
+        Some(code) => db.tracking_secret(code).await?,
         None => None,
     };
     let given = secret_hash(password);
     match found {
-        Some((id, stored)) if constant_time_eq(stored.as_bytes(), given.as_bytes()) => Ok(id),
+        Some((id, stored)) if constant_time_eq(stored.as_bytes(), given.as_bytes()) => {
+            db.give_back_uses(&taken).await?;
+            Ok(id)
+        }
         _ => {
             let mut entry = caller.audit(AuditAction::TrackPetition, Outcome::Failed);
             entry.detail = Some(code.chars().take(40).collect());

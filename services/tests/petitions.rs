@@ -217,7 +217,7 @@ async fn from_the_public_form_to_an_evaluated_reply() {
 
         // The clerk reads the identity, and that read is in the audit log.
         let who = petition::identity(&db, &clerk, id).await.unwrap();
-        assert_eq!(who.resident_id.as_deref(), Some("11010519491231002X"));
+        assert_eq!(who.petitioner.resident_id.as_deref(), Some("11010519491231002X"));
         let reads = db
             .audit_entries(
                 &AuditFilter {
@@ -358,6 +358,195 @@ async fn the_form_refuses_robots_and_floods_but_not_people() {
         let a = answered(&db, now - Duration::minutes(2)).await;
         let r = petition::submit_online(&db, &public("198.51.100.2", now), &form(d.village), &[], &a).await;
         assert!(matches!(r, Err(ServiceError::RateLimited(_))), "{label}: {r:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_used_form_key_never_files_a_second_form_under_the_first_ones_receipt() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let now = t0() + Duration::minutes(1);
+        let answer = answered(&db, t0()).await;
+        let first = petition::submit_online(&db, &public("203.0.113.7", now), &form(d.village), &[], &answer)
+            .await
+            .unwrap();
+        // A second citizen at the same village PC, on the page restored from the cache:
+        // the same token, other content.
+        let mut other = form(d.village);
+        other.name = "李四".into();
+        other.resident_id = "440524198001010013".into();
+        other.phone = "13900139000".into();
+        other.subject = "水渠堵塞".into();
+        let r = petition::submit_online(&db, &public("203.0.113.7", now), &other, &[], &answer).await;
+        let Err(ServiceError::Form(errors)) = r else {
+            panic!("{label}: {r:?}")
+        };
+        assert_eq!(
+            errors.iter().map(|e| (e.field.as_str(), e.problem)).collect::<Vec<_>>(),
+            [("challenge", Problem::AlreadySent)],
+            "{label}"
+        );
+        // With a fresh form it is filed as its own petition, with its own code.
+        let fresh = answered(&db, t0()).await;
+        let second = petition::submit_online(&db, &public("203.0.113.7", now), &other, &[], &fresh)
+            .await
+            .unwrap();
+        assert_ne!(second.tracking_code, first.tracking_code, "{label}");
+        assert_ne!(second.query_password, first.query_password, "{label}");
+        // A double tap of the first form is still the first petition.
+        let again = petition::submit_online(&db, &public("203.0.113.7", now), &form(d.village), &[], &answer)
+            .await
+            .unwrap();
+        assert_eq!(again, first, "{label}");
+        let clerk = staff(&db, "clerk").await;
+        let page = petition::registry(&db, &clerk, &RegistryFilter::default()).await.unwrap();
+        assert_eq!(page.total, Some(2), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn full_width_digits_typed_on_a_phone_file_the_petition() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let now = t0() + Duration::minutes(1);
+        let mut f = form(d.village);
+        f.resident_id = "１１０１０５１９４９１２３１００２ｘ".into();
+        f.phone = "１３８ ００１３ ８０００".into();
+        let answer = answered(&db, t0()).await;
+        let receipt = petition::submit_online(&db, &public("203.0.113.8", now), &f, &[], &answer)
+            .await
+            .unwrap();
+        let who = db.petition_identity(receipt.id).await.unwrap().unwrap().petitioner;
+        assert_eq!(who.resident_id.as_deref(), Some("11010519491231002X"), "{label}");
+        assert_eq!(who.phone.as_deref(), Some("13800138000"), "{label}");
+        // The tracking code and password typed in full width find it too.
+        let wide = |s: &str| -> String {
+            s.chars()
+                .map(|c| match c {
+                    '!'..='~' => char::from_u32(u32::from(c) + 0xFEE0).unwrap(),
+                    c => c,
+                })
+                .collect()
+        };
+        let found = petition::track(
+            &db,
+            &public("203.0.113.8", now),
+            &wide(&receipt.tracking_code),
+            &wide(&receipt.query_password),
+        )
+        .await;
+        assert!(found.is_ok(), "{label}: {found:?}");
+    }
+}
+
+/// Every field of the office's view of a petition, by name: a field added to it must be
+/// added here, after deciding that a department handling the case may see it.
+const DETAIL_FIELDS: [&str; 21] = [
+    "accepted_at",
+    "attachments",
+    "batch_count",
+    "deadlines",
+    "decision",
+    "department_id",
+    "evaluation",
+    "evaluation_comment",
+    "extension_days",
+    "facts_reasons",
+    "forwarded_to",
+    "has_decision",
+    "person_count",
+    "reply_delivered_on",
+    "reported",
+    "request",
+    "summary",
+    "content",
+    "timeline",
+    "township_id",
+    "village_id",
+];
+
+#[tokio::test]
+async fn a_department_sees_nothing_of_the_people_a_petition_names() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let clerk = staff(&db, "clerk").await;
+        let agent = staff(&db, "agent").await;
+        let handler = staff(&db, "handler").await;
+        // A group visit taken at the desk, and a petition an agent filed for a resident.
+        let visit = PetitionForm {
+            channel: "visit".into(),
+            name: "申诉人丙".into(),
+            address: "东湖村七组九号".into(),
+            phone: "13912345678".into(),
+            person_count: "6".into(),
+            representatives: "代表甲\n代表乙".into(),
+            ..form(d.village)
+        };
+        let by_agent = PetitionForm {
+            agent_consent: "王五本人当面同意代理".into(),
+            ..form(d.village)
+        };
+        let visit = petition::intake(&db, &clerk, &visit, &[]).await.unwrap();
+        let filed = petition::intake(&db, &agent, &by_agent, &[]).await.unwrap();
+        let empty = StepForm::default();
+        petition::take_step(&db, &clerk, filed.id, Step::Register, &empty)
+            .await
+            .unwrap();
+        let assign = StepForm {
+            department_id: d.department.to_string(),
+            ..StepForm::default()
+        };
+        let names = [
+            "申诉人丙",
+            "东湖村七组九号",
+            "13912345678",
+            "代表甲",
+            "代表乙",
+            "王五",
+            "张秀英",
+            "11010519491231002X",
+            "13800138000",
+        ];
+        for id in [visit.id, filed.id] {
+            petition::take_step(&db, &clerk, id, Step::Assign, &assign)
+                .await
+                .unwrap();
+            let seen = petition::view(&db, &handler, id).await.unwrap();
+            assert!(!seen.may_read_identity, "{label}");
+            let json = serde_json::to_value(&seen.detail).unwrap();
+            let mut fields: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+            fields.sort_unstable();
+            let mut expected = DETAIL_FIELDS.to_vec();
+            expected.sort_unstable();
+            assert_eq!(fields, expected, "{label}");
+            let text = json.to_string();
+            for name in names {
+                assert!(!text.contains(name), "{label}: {name} reached the department");
+            }
+            assert!(
+                matches!(petition::identity(&db, &handler, id).await, Err(ServiceError::NotFound)),
+                "{label}"
+            );
+        }
+        // The office reads them, each read audited.
+        let named = petition::identity(&db, &clerk, visit.id).await.unwrap();
+        assert_eq!(named.representatives, ["代表甲", "代表乙"], "{label}");
+        assert_eq!(named.petitioner.name, "申诉人丙", "{label}");
+        let named = petition::identity(&db, &clerk, filed.id).await.unwrap();
+        assert_eq!(named.agent_consent.as_deref(), Some("王五本人当面同意代理"), "{label}");
+        let reads = db
+            .audit_entries(
+                &AuditFilter {
+                    action: Some(AuditAction::ReadIdentity),
+                    ..AuditFilter::default()
+                },
+                &AuditScope::All,
+                0,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(reads.entries.len(), 2, "{label}");
     }
 }
 

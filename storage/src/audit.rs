@@ -25,12 +25,13 @@ pub enum AuditScope {
 /// statement.
 macro_rules! insert_audits {
     ($executor:expr, $entries:expr) => {{
-        let entries: &[NewAuditEntry] = $entries;
+        // Cut to the log's limits here, so no caller can store an unbounded text.
+        let entries: Vec<NewAuditEntry> = $entries.iter().map(NewAuditEntry::clipped).collect();
         let mut qb = sqlx::QueryBuilder::new(
             "INSERT INTO audit_log (at, user_id, username, action, record_kind, record_id, outcome, \
              township_id, address, user_agent, detail) ",
         );
-        qb.push_values(entries, |mut b, e| {
+        qb.push_values(&entries, |mut b, e| {
             b.push_bind(e.at)
                 .push_bind(e.user_id)
                 .push_bind(&e.username)

@@ -15,6 +15,9 @@ pub enum StorageError {
     /// A submission over the limit at this index of those it was given; nothing written.
     #[error("over submission limit {0}")]
     OverLimit(usize),
+    /// A one-time submission key already stored with other content.
+    #[error("submission key already used for another form")]
+    KeyReused,
     /// A pushed record refused for a reason only the database could see (its report
     /// moved on meanwhile); the rest of the push goes on.
     #[error("record rejected: {}", .0.code())]

@@ -10,6 +10,7 @@ mod database;
 mod demo;
 mod error;
 mod field;
+mod limits;
 mod org;
 mod petition;
 mod roster;

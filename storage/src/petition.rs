@@ -8,7 +8,8 @@ use domain::audit::NewAuditEntry;
 use domain::intake::{NewPetition, PetitionerIdentity, ReportedParty};
 use domain::petition::{Channel, DecisionOutcome, PetitionKind, PetitionState, Rating, Step};
 use domain::registry::{
-    AttachmentInfo, COUNT_CAP, ClockDates, Decision, PAGE_SIZE, PetitionDetail, PetitionSummary, PublicEvent,
+    AttachmentInfo, COUNT_CAP, ClockDates, Decision, PAGE_SIZE, PetitionDetail, PetitionIdentity, PetitionSummary,
+    PublicEvent,
     PublicStatus, RegistryFilter, RegistryPage, Sort, TimelineEvent, deadlines,
 };
 use sqlx::{QueryBuilder, Row};
@@ -37,6 +38,9 @@ pub struct PetitionInsert<'a> {
     pub now: DateTime<Utc>,
     pub query_secret_hash: &'a str,
     pub submission_key: Option<&'a str>,
+    /// A hash of the form's content, stored with its key: the same key with the same
+    /// content is a resend; with other content, another form (refused, nothing shown).
+    pub submission_hash: Option<&'a str>,
     pub created_by: Option<i64>,
     pub agent_user_id: Option<i64>,
     pub consent_at: Option<DateTime<Utc>>,
@@ -133,7 +137,7 @@ impl PetitionScope {
 }
 
 type PlaceRow = (i64, i64, Option<i64>, Option<i64>, Option<i64>, String, bool);
-type IdentityRow = (String, Option<String>, Option<String>, Option<String>);
+type IdentityRow = (String, Option<String>, Option<String>, Option<String>, Option<String>);
 
 const SUMMARY_COLUMNS: &str = "p.id, p.tracking_code, p.channel, p.kind, p.state, p.subject, \
      v.name AS village_name, d.name AS department_name, p.received_at, p.collective";
@@ -170,7 +174,7 @@ impl Database {
     /// limit, nothing is written and the answer is [`StorageError::OverLimit`].
     pub async fn insert_petition(&self, p: &PetitionInsert<'_>) -> Result<Inserted> {
         if let Some(key) = p.submission_key
-            && let Some(found) = self.petition_by_submission_key(key).await?
+            && let Some(found) = self.petition_by_submission_key(key, p.submission_hash).await?
         {
             return Ok(found);
         }
@@ -178,9 +182,9 @@ impl Database {
             Err(StorageError::Query(sqlx::Error::Database(e)))
                 if e.is_unique_violation() && p.submission_key.is_some() =>
             {
-                // The same form arrived twice at once; the other copy won.
+                // The same key arrived twice at once; the other copy won.
                 let key = p.submission_key.unwrap_or_default();
-                self.petition_by_submission_key(key)
+                self.petition_by_submission_key(key, p.submission_hash)
                     .await?
                     .ok_or(StorageError::Query(sqlx::Error::Database(e)))
             }
@@ -188,18 +192,24 @@ impl Database {
         }
     }
 
-    async fn petition_by_submission_key(&self, key: &str) -> Result<Option<Inserted>> {
-        let row: Option<(i64, String)> = with_pool!(self, pool => {
-            sqlx::query_as("SELECT id, tracking_code FROM petition WHERE submission_key = $1")
+    /// The petition stored under a submission key, if its content hash is `hash`; a
+    /// stored petition with another hash is [`StorageError::KeyReused`], and nothing of
+    /// it leaves this function.
+    async fn petition_by_submission_key(&self, key: &str, hash: Option<&str>) -> Result<Option<Inserted>> {
+        let row: Option<(i64, String, Option<String>)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT id, tracking_code, submission_hash FROM petition WHERE submission_key = $1")
                 .bind(key)
                 .fetch_optional(pool)
                 .await?
         });
-        Ok(row.map(|(id, tracking_code)| Inserted {
-            id,
-            tracking_code,
-            created: false,
-        }))
+        match row {
+            Some((_, _, stored)) if stored.as_deref() != hash => Err(StorageError::KeyReused),
+            found => Ok(found.map(|(id, tracking_code, _)| Inserted {
+                id,
+                tracking_code,
+                created: false,
+            })),
+        }
     }
 
     async fn insert_petition_once(&self, p: &PetitionInsert<'_>) -> Result<Inserted> {
@@ -208,22 +218,7 @@ impl Database {
         let visit = n.visit.as_ref();
         with_pool!(self, pool => {
             let (_turn, mut tx) = pool.begin_write().await?;
-            for (i, limit) in p.limits.iter().enumerate() {
-                // What lies outside the window no longer counts for this key.
-                sqlx::query("DELETE FROM public_submission WHERE key = $1 AND at < $2")
-                    .bind(&limit.key)
-                    .bind(limit.since)
-                    .execute(&mut *tx)
-                    .await?;
-                let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM public_submission WHERE key = $1 AND at >= $2")
-                    .bind(&limit.key)
-                    .bind(limit.since)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if used >= limit.max {
-                    return Err(StorageError::OverLimit(i));
-                }
-            }
+            crate::limits::check_limits!(tx, p.limits, |i| Err(StorageError::OverLimit(i)));
             let number: i64 = sqlx::query_scalar(
                 "INSERT INTO tracking_sequence (day, last_number) VALUES ($1, 1) \
                  ON CONFLICT (day) DO UPDATE SET last_number = tracking_sequence.last_number + 1 \
@@ -235,15 +230,17 @@ impl Database {
             let tracking_code = domain::petition::tracking_code(day, u32::try_from(number).unwrap_or(u32::MAX));
             let registered_at = (p.state == PetitionState::Registered).then_some(p.now);
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO petition (tracking_code, query_secret_hash, submission_key, channel, kind, state, \
-                 township_id, village_id, subject, content, request, facts_reasons, batch_count, person_count, \
-                 collective, received_at, registered_at, agent_user_id, agent_consent, created_by, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
-                 RETURNING id",
+                "INSERT INTO petition (tracking_code, query_secret_hash, submission_key, submission_hash, channel, \
+                 kind, state, township_id, village_id, subject, content, request, facts_reasons, batch_count, \
+                 person_count, collective, received_at, registered_at, agent_user_id, agent_consent, created_by, \
+                 updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+                 $21, $22) RETURNING id",
             )
             .bind(&tracking_code)
             .bind(p.query_secret_hash)
             .bind(p.submission_key)
+            .bind(p.submission_hash)
             .bind(n.channel.as_str())
             .bind(n.kind.as_str())
             .bind(p.state.as_str())
@@ -459,7 +456,7 @@ impl Database {
     pub async fn petition_detail(&self, id: i64) -> Result<Option<PetitionDetail>> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS}, p.township_id, p.village_id, p.department_id, p.forwarded_to, p.content, \
-             p.request, p.facts_reasons, p.batch_count, p.person_count, p.agent_consent, p.accepted_at, \
+             p.request, p.facts_reasons, p.batch_count, p.person_count, p.accepted_at, \
              p.extension_days, p.reply_delivered_on, p.evaluation, p.evaluation_comment, p.has_decision \
              FROM petition p {SUMMARY_JOINS} WHERE p.id = $1"
         );
@@ -479,9 +476,7 @@ impl Database {
                 facts_reasons: row.try_get("facts_reasons")?,
                 batch_count: row.try_get("batch_count")?,
                 person_count: row.try_get("person_count")?,
-                representatives: Vec::new(),
                 reported: None,
-                agent_consent: row.try_get("agent_consent")?,
                 accepted_at: row.try_get("accepted_at")?,
                 extension_days: row.try_get("extension_days")?,
                 reply_delivered_on: row.try_get("reply_delivered_on")?,
@@ -495,12 +490,6 @@ impl Database {
             }
         });
         let mut detail = detail;
-        detail.representatives = with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT name FROM petition_representative WHERE petition_id = $1 ORDER BY position")
-                .bind(id)
-                .fetch_all(pool)
-                .await?
-        });
         let reported: Option<(Option<String>, Option<String>, Option<String>)> = with_pool!(self, pool => {
             sqlx::query_as("SELECT name, unit, details FROM reported_party WHERE petition_id = $1")
                 .bind(id)
@@ -609,18 +598,34 @@ impl Database {
     }
 
     /// Who filed the petition. The caller audits the read.
-    pub async fn petitioner(&self, petition_id: i64) -> Result<Option<PetitionerIdentity>> {
+    pub async fn petition_identity(&self, petition_id: i64) -> Result<Option<PetitionIdentity>> {
         let row: Option<IdentityRow> = with_pool!(self, pool => {
-            sqlx::query_as("SELECT name, resident_id, phone, address FROM petitioner WHERE petition_id = $1")
+            sqlx::query_as(
+                "SELECT w.name, w.resident_id, w.phone, w.address, p.agent_consent \
+                 FROM petitioner w JOIN petition p ON p.id = w.petition_id WHERE w.petition_id = $1",
+            )
+            .bind(petition_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((name, resident_id, phone, address, agent_consent)) = row else {
+            return Ok(None);
+        };
+        let representatives = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT name FROM petition_representative WHERE petition_id = $1 ORDER BY position")
                 .bind(petition_id)
-                .fetch_optional(pool)
+                .fetch_all(pool)
                 .await?
         });
-        Ok(row.map(|(name, resident_id, phone, address)| PetitionerIdentity {
-            name,
-            resident_id,
-            phone,
-            address,
+        Ok(Some(PetitionIdentity {
+            petitioner: PetitionerIdentity {
+                name,
+                resident_id,
+                phone,
+                address,
+            },
+            representatives,
+            agent_consent,
         }))
     }
 
@@ -945,38 +950,6 @@ impl Database {
                     .push(" ESCAPE '\\'");
             }
         }
-    }
-
-    /// Counts a public submission against `key` (an address or a phone).
-    pub async fn record_public_submission(&self, key: &str, at: DateTime<Utc>) -> Result<()> {
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO public_submission (key, at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(at)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
-    /// How many submissions `key` made since `since`; prunes rows older than a day.
-    pub async fn public_submissions(
-        &self,
-        key: &str,
-        since: DateTime<Utc>,
-        prune_before: DateTime<Utc>,
-    ) -> Result<i64> {
-        with_pool!(self, pool => {
-            sqlx::query("DELETE FROM public_submission WHERE at < $1")
-                .bind(prune_before)
-                .execute(pool)
-                .await?;
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM public_submission WHERE key = $1 AND at >= $2")
-                .bind(key)
-                .bind(since)
-                .fetch_one(pool)
-                .await?)
-        })
     }
 
     /// What the township's petition office publishes, if an admin has written it.

@@ -71,6 +71,7 @@ fn insert<'a>(
         now: at,
         query_secret_hash: "hash",
         submission_key: key,
+        submission_hash: key.map(|_| "content-1"),
         created_by: None,
         agent_user_id: None,
         consent_at: Some(at),
@@ -133,6 +134,14 @@ async fn a_petition_is_stored_whole_and_a_retry_is_the_same_petition() {
         assert_eq!(first.tracking_code, "XF-20261123-0001", "{label}");
         let again = db.insert_petition(&ins).await.unwrap();
         assert_eq!((again.id, again.created), (first.id, false), "{label}");
+        // The same key with other content is another form: refused, and nothing of the
+        // first petition (its id, its code) comes back.
+        let mut other = ins.clone();
+        other.submission_hash = Some("content-2");
+        assert!(
+            matches!(db.insert_petition(&other).await, Err(StorageError::KeyReused)),
+            "{label}"
+        );
 
         let detail = db.petition_detail(first.id).await.unwrap().unwrap();
         assert_eq!(detail.content, "<script>alert(1)</script> 三组村道", "{label}");
@@ -150,7 +159,7 @@ async fn a_petition_is_stored_whole_and_a_retry_is_the_same_petition() {
             (first.id, MediaType::Jpeg, 6),
             "{label}"
         );
-        let who = db.petitioner(first.id).await.unwrap().unwrap();
+        let who = db.petition_identity(first.id).await.unwrap().unwrap().petitioner;
         assert_eq!(who.name, "张秀英", "{label}");
 
         // Numbers run per day in China: 01:00 UTC on the 23rd, then 17:00 UTC is the 24th.
@@ -478,28 +487,55 @@ async fn secrets_are_made_once_and_submissions_counted() {
         let first = db.secret("form", || "one".into()).await.unwrap();
         let second = db.secret("form", || "two".into()).await.unwrap();
         assert_eq!((first.as_str(), second.as_str()), ("one", "one"), "{label}");
+        let limit = |key: &str, max: i64, since| SubmissionLimit {
+            key: key.into(),
+            max,
+            since,
+        };
+        let since = t0() - Duration::hours(1);
         for m in 0..3 {
-            db.record_public_submission("addr:1.2.3.4", t0() + Duration::minutes(m))
+            let taken = db
+                .take_uses(&[limit("addr:1.2.3.4", 3, since)], t0() + Duration::minutes(m))
                 .await
                 .unwrap();
+            assert!(taken.is_ok(), "{label}");
         }
-        db.record_public_submission("addr:old", t0() - Duration::days(2))
-            .await
-            .unwrap();
-        let since = t0() - Duration::hours(1);
-        let prune = t0() - Duration::days(1);
-        assert_eq!(
-            db.public_submissions("addr:1.2.3.4", since, prune).await.unwrap(),
-            3,
-            "{label}"
-        );
-        assert_eq!(
-            db.public_submissions("addr:old", t0() - Duration::days(3), prune)
+        // Used up: nothing more is counted, for any of the limits asked together.
+        let both = [limit("code:X", 5, since), limit("addr:1.2.3.4", 3, since)];
+        assert_eq!(db.take_uses(&both, t0()).await.unwrap(), Err(1), "{label}");
+        let fresh = db.take_uses(&[limit("code:X", 1, since)], t0()).await.unwrap().unwrap();
+        // A use given back no longer counts.
+        db.give_back_uses(&fresh).await.unwrap();
+        assert!(db.take_uses(&[limit("code:X", 1, since)], t0()).await.unwrap().is_ok(), "{label}");
+        // Older than the window: counts for nothing.
+        let later = t0() + Duration::hours(2);
+        assert!(
+            db.take_uses(&[limit("addr:1.2.3.4", 3, later - Duration::hours(1))], later)
                 .await
-                .unwrap(),
-            0,
+                .unwrap()
+                .is_ok(),
             "{label}"
         );
+
+        // A burst of parallel requests: exactly the limit passes.
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let l = [SubmissionLimit {
+                        key: "addr:burst".into(),
+                        max: 20,
+                        since: t0() - Duration::hours(1),
+                    }];
+                    db.take_uses(&l, t0()).await.unwrap().is_ok()
+                })
+            })
+            .collect();
+        let mut passed = 0;
+        for t in tasks {
+            passed += usize::from(t.await.unwrap());
+        }
+        assert_eq!(passed, 20, "{label}");
     }
 }
 

@@ -3,7 +3,7 @@
 
 use domain::FieldError;
 use domain::handling::StepForm;
-use domain::intake::{PetitionForm, PetitionerIdentity};
+use domain::intake::PetitionForm;
 use domain::petition::Step;
 use domain::registry::{PetitionDetail, PublicStatus, RegistryFilter, RegistryPage};
 use leptos::prelude::*;
@@ -154,9 +154,9 @@ pub async fn petition_case(id: i64) -> Result<CaseView, AppError> {
     })
 }
 
-/// Who filed it. Every call is in the audit log.
+/// Who filed it, and every other person it names. Every call is in the audit log.
 #[server(prefix = "/api", endpoint = "reveal_identity")]
-pub async fn reveal_identity(id: i64) -> Result<PetitionerIdentity, AppError> {
+pub async fn reveal_identity(id: i64) -> Result<domain::registry::PetitionIdentity, AppError> {
     Ok(services::petition::identity(&database()?, &crate::session::caller(), id).await?)
 }
 

@@ -88,6 +88,7 @@ pub fn field_error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
         Problem::ZeroReportWithItems => t_string!(i18n, problem.zero_report_with_items).to_owned(),
         Problem::EmptyReport => t_string!(i18n, problem.empty_report).to_owned(),
         Problem::WrongWeek => t_string!(i18n, problem.wrong_week).to_owned(),
+        Problem::AlreadySent => t_string!(i18n, problem.already_sent).to_owned(),
     }
 }
 

@@ -67,12 +67,11 @@ fn Case(view: CaseView, step: ServerAction<PetitionStep>) -> impl IntoView {
                 </section>
                 {(d.summary.channel == domain::petition::Channel::Visit).then(|| {
                     let (b, p) = (d.batch_count, d.person_count);
-                    let reps = d.representatives.join("、");
+                    // The representatives are petitioners: named only with the identity.
                     view! {
                         <section class="panel">
                             <h2>{t!(i18n, case.visit)}</h2>
                             <p>{move || td_string!(i18n.get_locale(), case.visit_counts, batches = b, persons = p)}</p>
-                            {(!reps.is_empty()).then(|| view! { <p>{t!(i18n, fields.representatives)}": "{reps}</p> })}
                         </section>
                     }
                 })}
@@ -83,7 +82,6 @@ fn Case(view: CaseView, step: ServerAction<PetitionStep>) -> impl IntoView {
                     </section>
                 })}
                 {view.may_read_identity.then(|| view! { <Identity id /> })}
-                {d.agent_consent.clone().map(|c| view! { <p>{t!(i18n, case.agent_consent)}": "{c}</p> })}
                 <Decision detail=d.clone() />
                 <Attachments detail=d.clone() />
             </div>
@@ -120,14 +118,24 @@ fn Identity(id: i64) -> impl IntoView {
         <section class="panel" aria-labelledby="identity-title">
             <h2 id="identity-title">{t!(i18n, case.identity)}</h2>
             {move || match show.value().get() {
-                Some(Ok(who)) => view! {
-                    <dl class="identity" id="identity">
-                        <dt>{t!(i18n, fields.petitioner_name)}</dt><dd>{who.name}</dd>
-                        <dt>{t!(i18n, fields.resident_id)}</dt><dd>{who.resident_id.unwrap_or_default()}</dd>
-                        <dt>{t!(i18n, fields.phone)}</dt><dd>{who.phone.unwrap_or_default()}</dd>
-                        <dt>{t!(i18n, fields.address)}</dt><dd>{who.address.unwrap_or_default()}</dd>
-                    </dl>
-                }.into_any(),
+                Some(Ok(named)) => {
+                    let who = named.petitioner;
+                    let reps = named.representatives.join("、");
+                    view! {
+                        <dl class="identity" id="identity">
+                            <dt>{t!(i18n, fields.petitioner_name)}</dt><dd>{who.name}</dd>
+                            <dt>{t!(i18n, fields.resident_id)}</dt><dd>{who.resident_id.unwrap_or_default()}</dd>
+                            <dt>{t!(i18n, fields.phone)}</dt><dd>{who.phone.unwrap_or_default()}</dd>
+                            <dt>{t!(i18n, fields.address)}</dt><dd>{who.address.unwrap_or_default()}</dd>
+                            {(!reps.is_empty()).then(|| view! {
+                                <dt>{t!(i18n, fields.representatives)}</dt><dd>{reps}</dd>
+                            })}
+                            {named.agent_consent.map(|c| view! {
+                                <dt>{t!(i18n, case.agent_consent)}</dt><dd>{c}</dd>
+                            })}
+                        </dl>
+                    }.into_any()
+                }
                 Some(Err(error)) => view! { <ErrorMessage error /> }.into_any(),
                 None => view! {
                     <ActionForm action=show>
