@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(multipart_guard))
         // Nothing may hang a request for ever: a stuck page or call answers 503. Long
         // enough for the slowest honest request (a large roster import hashing passwords).
         .layer(TimeoutLayer::with_status_code(
@@ -116,6 +117,8 @@ pub fn router(state: AppState) -> Router {
             security::rate_limit,
         ))
         .layer(middleware::from_fn(security::peer_address))
+        .layer(middleware::from_fn(security::no_store_pages))
+        .layer(middleware::from_fn(security::catch_panic))
         .layer(middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new())
         .layer(
@@ -215,6 +218,34 @@ async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> Res
     leptos_axum::handle_server_fns_with_context(move || provide_context(db.clone()), request)
         .await
         .into_response()
+}
+
+/// Server functions that take a file (multipart form data).
+const MULTIPART_SERVER_FNS: [&str; 1] = ["/api/import_roster"];
+
+/// Leptos' multipart decoder panics on a request whose content type names no boundary:
+/// such a request is answered 400 before it gets there.
+async fn multipart_guard(request: Request<Body>, next: Next) -> Response {
+    if MULTIPART_SERVER_FNS.contains(&request.uri().path()) && !has_multipart_boundary(request.headers()) {
+        return crate::ServerError::BadRequest("请选择文件后再上传。").into_response();
+    }
+    next.run(request).await
+}
+
+fn has_multipart_boundary(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let is_form = parts
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("multipart/form-data"));
+    is_form
+        && parts.any(|p| {
+            p.trim()
+                .strip_prefix("boundary=")
+                .is_some_and(|b| !b.trim_matches('"').is_empty())
+        })
 }
 
 /// Leptos answers every server function error with 500; the app's error says what really

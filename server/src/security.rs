@@ -61,6 +61,84 @@ fn forwarded_client(headers: &HeaderMap, hops: usize) -> Option<std::net::IpAddr
     entry.parse().ok()
 }
 
+/// The last guard: a panic anywhere in a request's handling becomes a logged 500 that
+/// names the request id (an error page, or JSON for `/api/`), never a dropped
+/// connection. Nothing a client sends should panic; this is for what a test missed.
+pub async fn catch_panic(request: Request<Body>, next: Next) -> Response {
+    use futures_util::FutureExt;
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let api = request.uri().path().starts_with("/api/");
+    match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(request_id = %request_id, panic = %what, "request panicked");
+            panic_response(&request_id, api)
+        }
+    }
+}
+
+fn panic_response(request_id: &str, api: bool) -> Response {
+    use axum::http::StatusCode;
+    // The id is ours (a UUID, or what a proxy set): keep it to characters that are safe
+    // in HTML and JSON.
+    let id: String = request_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect();
+    let mut response = if api {
+        axum::Json(serde_json::json!({
+            "error": "internal",
+            "code": "internal",
+            "message": format!("服务器出错了，请稍后重试。(请求编号 {id})"),
+            "request_id": id,
+        }))
+        .into_response()
+    } else {
+        axum::response::Html(format!(
+            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>服务器出错了</title></head><body><main><h1>服务器出错了</h1>\
+             <p>请返回上一页重试；如果一直这样，请把请求编号告诉管理员。</p>\
+             <p lang=\"en\">Something went wrong on the server. Please go back and try again.</p>\
+             <p>请求编号 Request id: <code>{id}</code></p></main></body></html>"
+        ))
+        .into_response()
+    };
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Pages that carry a one-time form token or an office's data are never kept by a
+/// browser's cache or its back/forward cache: a restored copy would resend a used token
+/// or show what the next person at the PC should not see.
+pub async fn no_store_pages(request: Request<Body>, next: Next) -> Response {
+    let path = request.uri().path();
+    let private = ["/office", "/account", "/petition", "/field/intake"]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")));
+    let mut response = next.run(request).await;
+    if private && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// Refuses a state-changing request that a browser says comes from another site.
 /// Browsers send `Sec-Fetch-Site` and `Origin` with every cross-origin POST; requests
 /// without either (curl, the sync client of a later issue) carry no ambient browser

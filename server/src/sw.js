@@ -36,7 +36,7 @@ async function keepPages(urls) {
       .map(async (url) => {
         try {
           const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-          if (response.ok && !response.redirected) await cache.put(url, response);
+          if (keeps(url, response)) await cache.put(url, response);
         } catch (_offline) {
           // Kept from an earlier visit, or fetched next time.
         }
@@ -68,9 +68,20 @@ self.addEventListener("fetch", (event) => {
 });
 
 // Pages a phone keeps for use without signal: the public pages and the field area.
-// Office pages are never stored on the device.
+// Office pages are never stored on the device, nor any page the server marks no-store
+// (a form with a one-time token, such as /petition: a kept copy would resend a used one).
 function keepsOffline(url) {
-  return !url.pathname.startsWith("/office") && !url.pathname.startsWith("/account");
+  return (
+    !url.pathname.startsWith("/office") &&
+    !url.pathname.startsWith("/account") &&
+    url.pathname !== "/petition" &&
+    !url.pathname.startsWith("/field/intake")
+  );
+}
+
+function keeps(url, response) {
+  const noStore = /no-store/i.test(response.headers.get("Cache-Control") || "");
+  return response.ok && !response.redirected && !noStore && keepsOffline(url);
 }
 
 // Pages: the newest from the network, a saved copy when offline, else the offline page.
@@ -83,7 +94,7 @@ const SLOW_MS = 6000;
 async function pageNetworkFirst(request) {
   const cache = await caches.open(CACHE);
   const fromNetwork = fetch(request).then((response) => {
-    if (response.ok && !response.redirected && keepsOffline(new URL(request.url))) {
+    if (keeps(new URL(request.url), response)) {
       cache.put(request, response.clone());
     }
     return response;

@@ -275,7 +275,7 @@ pub fn PetitionFormView(
                         </label>
                         {error_of("consent")}
                     </section>
-                    <input type="hidden" name="challenge_token" value=data.challenge.token.clone() />
+                    <input type="hidden" name="challenge_token" autocomplete="off" value=data.challenge.token.clone() />
                     <label for="challenge">{question}</label>
                     <input id="challenge" name="challenge" type="text" inputmode="numeric" required maxlength="3" autocomplete="off" aria-invalid=invalid("challenge") aria-describedby=described("challenge") />
                     {error_of("challenge")}
