@@ -3,7 +3,8 @@
 use domain::org::OrgUnitKind;
 use domain::{FieldError, Problem};
 use storage::testing as common;
-use storage::{Database, Engine, StorageError};
+use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
+use storage::{AuditScope, Database, Engine, StorageError};
 
 #[tokio::test]
 async fn migrations_run_on_an_empty_database_and_again_without_change() {
@@ -193,4 +194,80 @@ async fn the_org_structure_lists_villages_with_their_grids_and_the_departments()
         );
         assert_eq!(s.villages.iter().map(|v| v.grids.len()).sum::<usize>(), 26);
     }
+}
+
+/// Raw SQL on either engine; the error, if any, as text.
+async fn exec(db: &Database, sql: &str) -> Result<(), String> {
+    match db {
+        Database::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        Database::Postgres { pool, .. } => sqlx::query(sql).execute(pool).await.map(drop),
+    }
+    .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn the_audit_log_cannot_be_replaced_on_sqlite() {
+    let t = common::sqlite().await;
+    t.db.migrate().await.unwrap();
+    let entry = NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, Outcome::Ok);
+    t.db.append_audit(&entry).await.unwrap();
+    // REPLACE deletes the old row without the delete trigger (recursive_triggers is off).
+    let replaced = exec(
+        &t.db,
+        "INSERT OR REPLACE INTO audit_log (id, at, action, outcome) VALUES (1, '2026-01-01', 'forged', 'ok')",
+    )
+    .await;
+    assert!(replaced.is_err_and(|e| e.contains("append-only")));
+    assert!(exec(&t.db, "UPDATE audit_log SET action = 'forged'").await.is_err());
+    let page = t
+        .db
+        .audit_entries(&AuditFilter::default(), &AuditScope::All, 0, None)
+        .await
+        .unwrap();
+    assert_eq!(page.entries.len(), 1);
+    assert_eq!(page.entries[0].action, "login");
+}
+
+/// The deployment the README describes: the schema belongs to an owner role that
+/// migrates; the server runs as a role that may read and write the data but can neither
+/// change nor remove an audit entry, nor the triggers that guard them.
+#[tokio::test]
+async fn on_postgresql_the_app_runs_under_a_role_that_cannot_touch_the_audit_log() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let owner = Database::connect(&url).await.unwrap();
+    owner.migrate().await.unwrap();
+    let role = format!("minqing_app_{}", uuid::Uuid::new_v4().simple());
+    for sql in [
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"),
+    ] {
+        exec(&owner, &sql).await.unwrap();
+    }
+    let (scheme_user, rest) = url.split_once('@').unwrap();
+    let (scheme, _) = scheme_user.rsplit_once('/').unwrap();
+    let app = Database::connect(&format!("{scheme}/{role}@{rest}")).await.unwrap();
+    // Starting the server migrates: with nothing to do it needs no DDL.
+    app.migrate().await.unwrap();
+    app.seed_demo().await.unwrap();
+    let entry = NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, Outcome::Ok);
+    app.append_audit(&entry).await.unwrap();
+    for forbidden in [
+        "UPDATE audit_log SET action = 'forged'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "DROP TRIGGER audit_log_guard ON audit_log",
+        "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+        "ALTER TABLE audit_log ADD COLUMN forged TEXT",
+        "DROP TABLE audit_log",
+    ] {
+        assert!(exec(&app, forbidden).await.is_err(), "{forbidden} was allowed");
+    }
+    app.close().await;
+    let _ = exec(&owner, &format!("DROP OWNED BY {role}")).await;
+    owner.close().await;
 }
