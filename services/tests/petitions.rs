@@ -439,6 +439,41 @@ async fn full_width_digits_typed_on_a_phone_file_the_petition() {
     }
 }
 
+#[tokio::test]
+async fn tracking_counts_failed_look_ups_per_address_and_per_code_and_never_a_found_one() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let now = t0() + Duration::minutes(1);
+        let answer = answered(&db, t0()).await;
+        let receipt = petition::submit_online(&db, &public("203.0.113.9", now), &form(d.village), &[], &answer)
+            .await
+            .unwrap();
+        // A village office behind one address looks its petitions up all day.
+        let village = public("198.51.100.50", now);
+        for _ in 0..petition::LOOKUPS_PER_ADDRESS + 5 {
+            petition::track(&db, &village, &receipt.tracking_code, &receipt.query_password)
+                .await
+                .unwrap();
+        }
+        // Guesses at one code from many addresses stop at the code's limit, and then the
+        // right password waits too (the guesser cannot tell which try was right).
+        for i in 0..petition::LOOKUPS_PER_CODE {
+            let r = petition::track(&db, &public(&format!("192.0.2.{i}"), now), &receipt.tracking_code, "WRONGPASS2").await;
+            assert!(matches!(r, Err(ServiceError::TrackingFailed)), "{label}: {r:?}");
+        }
+        let r = petition::track(&db, &public("192.0.2.200", now), &receipt.tracking_code, &receipt.query_password).await;
+        assert!(matches!(r, Err(ServiceError::RateLimited(_))), "{label}: {r:?}");
+        // Failures from one address stop at the address's limit, whatever the codes.
+        let guesser = public("198.51.100.66", now);
+        for i in 0..petition::LOOKUPS_PER_ADDRESS {
+            let r = petition::track(&db, &guesser, &format!("XF-20261123-{:04}", 100 + i), "WRONGPASS2").await;
+            assert!(matches!(r, Err(ServiceError::TrackingFailed)), "{label}: {r:?}");
+        }
+        let r = petition::track(&db, &guesser, "XF-20261123-0999", "WRONGPASS2").await;
+        assert!(matches!(r, Err(ServiceError::RateLimited(_))), "{label}: {r:?}");
+    }
+}
+
 /// Every field of the office's view of a petition, by name: a field added to it must be
 /// added here, after deciding that a department handling the case may see it.
 const DETAIL_FIELDS: [&str; 21] = [
