@@ -16,6 +16,13 @@ use crate::validation::{FieldError, Problem};
 
 /// The most records one push may carry.
 pub const MAX_BATCH: usize = 100;
+/// The largest push body the server reads; a larger one is answered 413 unread.
+pub const MAX_PUSH_BYTES: usize = 2 * 1024 * 1024;
+/// How large a push the phone makes: under [`MAX_PUSH_BYTES`] with room for what its
+/// measure cannot see (a proxy's or an older server's smaller limit).
+pub const PUSH_BUDGET: usize = MAX_PUSH_BYTES - MAX_PUSH_BYTES / 8;
+/// `{"records":[` and `]}` around the records of a push.
+const ENVELOPE_BYTES: usize = r#"{"records":[]}"#.len();
 /// The most changes one pull returns; the phone pulls again while `more` is true.
 pub const PULL_PAGE: usize = 200;
 /// Device ids and author names are short labels.
@@ -55,6 +62,39 @@ pub fn clean_uuid(field: &str, raw: &str) -> Result<String, FieldError> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PushBatch {
     pub records: Vec<serde_json::Value>,
+}
+
+/// The size of a push body (`{"records":[…]}`, compact JSON) of records of these
+/// serialized sizes.
+pub fn push_bytes(sizes: &[usize]) -> usize {
+    ENVELOPE_BYTES + sizes.iter().sum::<usize>() + sizes.len().saturating_sub(1)
+}
+
+/// Cuts records of these serialized sizes, in order, into consecutive batches of at most
+/// [`MAX_BATCH`] records whose push body is at most `budget` bytes. A record too large
+/// for any batch goes alone: the server then answers 413 for it and nothing else.
+/// Batches are cut greedily, so every batch but the last is final as soon as a record
+/// no longer fits after it.
+pub fn plan_batches(sizes: &[usize], budget: usize) -> Vec<std::ops::Range<usize>> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    // The body of the batch so far, as push_bytes counts it.
+    let mut bytes = ENVELOPE_BYTES;
+    for (i, size) in sizes.iter().enumerate() {
+        let comma = usize::from(i > start);
+        let fits = i - start < MAX_BATCH && bytes.saturating_add(comma + size) <= budget;
+        if i > start && !fits {
+            batches.push(start..i);
+            start = i;
+            bytes = ENVELOPE_BYTES + size;
+        } else {
+            bytes = bytes.saturating_add(comma + size);
+        }
+    }
+    if start < sizes.len() {
+        batches.push(start..sizes.len());
+    }
+    batches
 }
 
 /// The envelope of one record.
@@ -468,6 +508,118 @@ mod tests {
         assert!(!Outcome::Conflict.is_settled());
         assert_eq!(Rejection::WrongScope.code(), "wrong_scope");
         assert_eq!(Rejection::AuthorMismatch.field(), None);
+    }
+
+    /// A plan as (start, end) pairs.
+    fn cuts(sizes: &[usize], budget: usize) -> Vec<(usize, usize)> {
+        plan_batches(sizes, budget)
+            .into_iter()
+            .map(|r| (r.start, r.end))
+            .collect()
+    }
+
+    #[test]
+    fn batches_are_cut_by_count_and_by_bytes_in_order() {
+        assert!(plan_batches(&[], PUSH_BUDGET).is_empty());
+        assert_eq!(cuts(&[10; 250], PUSH_BUDGET), [(0, 100), (100, 200), (200, 250)]);
+        // The envelope and the commas count: three records of 10 bytes make 46.
+        assert_eq!(push_bytes(&[10, 10, 10]), 46);
+        assert_eq!(cuts(&[10, 10, 10], 46), [(0, 3)]);
+        assert_eq!(cuts(&[10, 10, 10], 45), [(0, 2), (2, 3)]);
+        // A record too large for any batch goes alone, and the rest around it go on.
+        assert_eq!(cuts(&[10, 10, 100, 10], 50), [(0, 2), (2, 3), (3, 4)]);
+        assert_eq!(cuts(&[100], 50), [(0, 1)]);
+        // Greedy: a longer list only adds to what a shorter one planned.
+        let sizes: Vec<usize> = (0..300).map(|i| 1_000 + (i * 7_919) % 40_000).collect();
+        let all = plan_batches(&sizes, PUSH_BUDGET);
+        let part = plan_batches(&sizes[..150], PUSH_BUDGET);
+        assert_eq!(all[..part.len() - 1], part[..part.len() - 1]);
+        // Every record once, in order, every batch within both limits.
+        assert_eq!(all.first().map(|r| r.start), Some(0));
+        assert_eq!(all.last().map(|r| r.end), Some(sizes.len()));
+        for pair in all.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start);
+        }
+        for r in &all {
+            assert!(
+                r.len() <= MAX_BATCH && push_bytes(&sizes[r.clone()]) <= PUSH_BUDGET,
+                "{r:?}"
+            );
+        }
+    }
+
+    /// A dispute report at the most the form allows: every text at its longest in
+    /// Chinese characters (3 bytes each in UTF-8), every number at its longest.
+    fn largest_report(n: usize) -> serde_json::Value {
+        use crate::field::{
+            ACTION_MAX, Category, KIND_CODE_MAX, MAX_PHOTOS, PARTIES_MAX, PLACE_MAX, ReportForm, check_report,
+        };
+        let zh = |max: usize| "纠".repeat(max);
+        let kind = ReportKind {
+            code: "k".repeat(KIND_CODE_MAX),
+            name_zh: "土地".into(),
+            name_en: "Land".into(),
+            category: Category::Dispute,
+        };
+        let form = ReportForm {
+            kind: kind.code.clone(),
+            severity: "serious".into(),
+            village_id: Some(i64::MAX),
+            grid_id: Some(i64::MAX),
+            place: zh(PLACE_MAX),
+            latitude: Some(-89.123_456_789_012_34),
+            longitude: Some(-179.123_456_789_012_3),
+            accuracy_m: Some(99_999.123_456_789),
+            found_at: "2026-11-23T09:30:00.123456789+08:00".into(),
+            parties: zh(PARTIES_MAX),
+            person_count: Some(99_999),
+            description: zh(crate::petition::TEXT_MAX),
+            action_taken: zh(ACTION_MAX),
+            needs_township: false,
+            photos: (0..MAX_PHOTOS)
+                .map(|i| format!("0b6f1e2a-3c4d-4e5f-8a9b-0c1d2e3f{i:04}"))
+                .collect(),
+        };
+        let now = DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert!(check_report(&form, std::slice::from_ref(&kind), now).is_ok());
+        assert_eq!(form.place.len(), 3 * PLACE_MAX);
+        let record = PushRecord {
+            client_id: format!("0b6f1e2a-3c4d-4e5f-8a9b-{n:012}"),
+            record_type: RecordType::FieldReport.as_str().into(),
+            author: "a".repeat(crate::auth::USERNAME_MAX_CHARS),
+            device_id: zh(LABEL_MAX),
+            created_at: now,
+            body: serde_json::to_value(&form).unwrap(),
+        };
+        assert!(PushRecord::decode(&serde_json::to_value(&record).unwrap()).is_ok());
+        serde_json::to_value(&record).unwrap()
+    }
+
+    #[test]
+    fn a_full_batch_of_the_largest_reports_is_split_to_fit_the_push_limit() {
+        let records: Vec<serde_json::Value> = (0..MAX_BATCH).map(largest_report).collect();
+        let sizes: Vec<usize> = records.iter().map(|r| r.to_string().len()).collect();
+        // As one push, they are over the server's limit (the 413 of issue 20).
+        let whole = serde_json::to_string(&PushBatch {
+            records: records.clone(),
+        })
+        .unwrap();
+        assert_eq!(whole.len(), push_bytes(&sizes));
+        assert!(whole.len() > MAX_PUSH_BYTES, "{}", whole.len());
+        let plan = plan_batches(&sizes, PUSH_BUDGET);
+        assert!(plan.len() > 1);
+        assert_eq!(plan.iter().map(|r| r.len()).sum::<usize>(), MAX_BATCH);
+        for r in plan {
+            // Measured as the phone sends it, not as the plan reckons it.
+            let body = serde_json::to_string(&PushBatch {
+                records: records[r.clone()].to_vec(),
+            })
+            .unwrap();
+            assert_eq!(body.len(), push_bytes(&sizes[r.clone()]), "{r:?}");
+            assert!(body.len() <= PUSH_BUDGET && PUSH_BUDGET < MAX_PUSH_BYTES, "{r:?}");
+        }
     }
 
     #[test]

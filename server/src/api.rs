@@ -27,8 +27,8 @@ use services::field::{self, PhotoDeclaration, PhotoStatus};
 
 use crate::state::AppState;
 
-/// A push of 100 records of a few KB each, with room to spare.
-pub const MAX_PUSH_BYTES: usize = 2 * 1024 * 1024;
+/// The push body limit is the protocol's: the phone sizes its batches by it.
+pub use domain::sync::MAX_PUSH_BYTES;
 /// One photo chunk and nothing else.
 pub const MAX_CHUNK_REQUEST_BYTES: usize = field::MAX_CHUNK_BYTES + 1024;
 pub const UPLOAD_OFFSET: &str = "upload-offset";
@@ -491,6 +491,7 @@ mod tests {
                     | domain::Problem::BadResidentIdDate
                     | domain::Problem::BadResidentIdCheck
                     | domain::Problem::WrongAnswer
+                    | domain::Problem::AlreadySent
             );
             if !known_elsewhere {
                 assert_ne!(message(Lang::En, p.code()), fallback, "{}", p.code());

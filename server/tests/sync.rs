@@ -1,6 +1,7 @@
 //! The field API over HTTP as a phone uses it, on both engines: push and its resend, pull,
-//! no session, cross-site refusal, a photo upload interrupted and resumed, a hash
-//! mismatch, errors as `{code, message}` in the reader's language, and the OpenAPI text.
+//! no session, cross-site refusal, a batch over the size limit and as the phone splits it,
+//! a photo upload interrupted and resumed, resent and empty chunks, a hash mismatch,
+//! errors as `{code, message}` in the reader's language, and the OpenAPI text.
 
 mod common;
 
@@ -257,15 +258,25 @@ async fn a_photo_upload_is_interrupted_resumed_and_checked_by_hash() {
         .await;
         assert_eq!(first.status, StatusCode::OK, "{}: {}", t.label, first.body);
         assert_eq!(first.headers["upload-offset"], "200000");
-        // The connection dropped before the answer; the phone resends the same chunk.
+        // The connection dropped before the answer; the phone resends the same chunk,
+        // which is taken as it was.
         let resent = send(
             &app,
             put_chunk(&id, &officer, "upload-offset", "0", &photo[..200_000]),
         )
         .await;
-        assert_eq!(resent.status, StatusCode::CONFLICT, "{}", t.label);
-        assert_eq!(json_of(&resent)["code"], "offset_mismatch");
-        assert_eq!(json_of(&resent)["offset"], 200_000);
+        assert_eq!(resent.status, StatusCode::OK, "{}: {}", t.label, resent.body);
+        assert_eq!(resent.body, first.body, "{}", t.label);
+        assert_eq!(resent.headers["upload-offset"], "200000");
+        // A chunk that is not where the upload stands is told where it does.
+        let stale = send(
+            &app,
+            put_chunk(&id, &officer, "upload-offset", "0", &photo[..100_000]),
+        )
+        .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{}", t.label);
+        assert_eq!(json_of(&stale)["code"], "offset_mismatch");
+        assert_eq!(json_of(&stale)["offset"], 200_000);
         // Or it asks where it stands, by HEAD.
         let head = Request::head(format!("/api/v1/photos/{id}"))
             .header(header::COOKIE, &officer)
@@ -326,6 +337,133 @@ async fn a_photo_upload_is_interrupted_resumed_and_checked_by_hash() {
         )
         .await;
         assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_chunk_is_refused_and_the_photo_still_uploads_with_no_500() {
+    for t in testing::all_migrated().await {
+        let app = app(&t).await;
+        let officer = login(&app, "officer").await;
+        let photo = jpeg(1000);
+        let id = uuid(910);
+        let declare = json!({"client_id": id, "byte_size": photo.len(), "sha256": sha256(&photo), "media_type": "image/jpeg"});
+        let begun = send(&app, post_json("/api/v1/photos", Some(&officer), &declare)).await;
+        assert_eq!(begun.status, StatusCode::CREATED, "{}: {}", t.label, begun.body);
+        let put = |offset: &str, bytes: &[u8]| put_chunk(&id, &officer, "upload-offset", offset, bytes);
+        // Before, this was stored and every real chunk at 0 then failed with a 500.
+        let empty = send(&app, put("0", &[])).await;
+        assert_eq!(
+            empty.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: {}",
+            t.label,
+            empty.body
+        );
+        assert_eq!(json_of(&empty)["code"], "file_empty", "{}", t.label);
+        assert_eq!(json_of(&empty)["field"], "chunk", "{}", t.label);
+        let first = send(&app, put("0", &photo[..600])).await;
+        assert_eq!(first.status, StatusCode::OK, "{}: {}", t.label, first.body);
+        assert_eq!(first.headers["upload-offset"], "600");
+        // The same chunk again: accepted once, answered the same.
+        let again = send(&app, put("0", &photo[..600])).await;
+        assert_eq!(
+            (again.status, &again.body),
+            (StatusCode::OK, &first.body),
+            "{}",
+            t.label
+        );
+        // Offsets that are none, or far past the file: a 4xx, never a 500.
+        for (offset, status) in [
+            ("-1", StatusCode::BAD_REQUEST),
+            ("99999999999999999999", StatusCode::BAD_REQUEST),
+            ("9223372036854775807", StatusCode::CONFLICT),
+        ] {
+            let r = send(&app, put(offset, &photo[600..])).await;
+            assert_eq!(r.status, status, "{}: {offset}: {}", t.label, r.body);
+        }
+        let range = send(
+            &app,
+            put_chunk(
+                &id,
+                &officer,
+                "content-range",
+                "bytes 9223372036854775000-9223372036854775399/*",
+                &photo[600..],
+            ),
+        )
+        .await;
+        assert_eq!(range.status, StatusCode::CONFLICT, "{}: {}", t.label, range.body);
+        let last = send(&app, put("600", &photo[600..])).await;
+        assert_eq!(last.status, StatusCode::OK, "{}: {}", t.label, last.body);
+        assert_eq!(json_of(&last)["complete"], true, "{}", t.label);
+        let last_again = send(&app, put("600", &photo[600..])).await;
+        assert_eq!(
+            (last_again.status, &last_again.body),
+            (StatusCode::OK, &last.body),
+            "{}",
+            t.label
+        );
+    }
+}
+
+/// A dispute report as large as the form allows: every text at its longest, in Chinese
+/// characters of 3 bytes each, and five photos named.
+fn largest_report(id: &str, village: i64) -> Value {
+    use domain::field::{ACTION_MAX, MAX_PHOTOS, PARTIES_MAX, PLACE_MAX};
+    let zh = |max: usize| "纠".repeat(max);
+    let mut r = report(id, village);
+    let body = &mut r["body"];
+    body["severity"] = json!("serious");
+    body["place"] = json!(zh(PLACE_MAX));
+    body["parties"] = json!(zh(PARTIES_MAX));
+    body["description"] = json!(zh(domain::petition::TEXT_MAX));
+    body["action_taken"] = json!(zh(ACTION_MAX));
+    body["photos"] = json!(
+        (0..MAX_PHOTOS as u32)
+            .map(|n| uuid(9_000 + n))
+            .collect::<Vec<_>>()
+    );
+    r["device_id"] = json!(zh(domain::sync::LABEL_MAX));
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_batch_of_the_largest_reports_is_refused_whole_and_stored_as_the_phone_plans_it() {
+    use domain::sync::{MAX_BATCH, MAX_PUSH_BYTES, PUSH_BUDGET, plan_batches};
+    for t in testing::all_migrated().await {
+        let app = app(&t).await;
+        let v = village(&t).await;
+        let officer = login(&app, "officer").await;
+        let records: Vec<Value> = (0..MAX_BATCH as u32)
+            .map(|n| largest_report(&uuid(5_000 + n), v))
+            .collect();
+        let whole = json!({ "records": records }).to_string();
+        assert!(whole.len() > MAX_PUSH_BYTES, "{}", whole.len());
+        let refused = push(&app, &officer, records.clone()).await;
+        assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", t.label);
+        assert_eq!(json_of(&refused)["code"], "too_large", "{}", t.label);
+
+        let sizes: Vec<usize> = records.iter().map(|r| r.to_string().len()).collect();
+        let plan = plan_batches(&sizes, PUSH_BUDGET);
+        assert!(plan.len() > 1, "{}", t.label);
+        for r in plan {
+            let pushed = push(&app, &officer, records[r.clone()].to_vec()).await;
+            assert_eq!(
+                pushed.status,
+                StatusCode::OK,
+                "{}: {r:?}: {}",
+                t.label,
+                pushed.body
+            );
+            let got = statuses(&json_of(&pushed));
+            assert!(
+                got.len() == r.len() && got.iter().all(|s| s == "stored"),
+                "{}: {r:?}: {}",
+                t.label,
+                pushed.body
+            );
+        }
     }
 }
 

@@ -639,7 +639,8 @@ pub struct Appended {
 
 /// Appends a chunk at `offset`. When the last byte arrives the whole file is checked
 /// against the declared SHA-256 and type: a match completes it (and attaches it to any
-/// report naming it); a mismatch throws the bytes away so the phone starts over.
+/// report naming it); a mismatch throws the bytes away so the phone starts over. A chunk
+/// sent again after its answer was lost is accepted as it was, with the current status.
 pub async fn append_photo(
     db: &Database,
     caller: &Caller,
@@ -648,21 +649,43 @@ pub async fn append_photo(
     chunk: &[u8],
 ) -> Result<Appended> {
     let upload = own_upload(db, caller, client_id).await?;
+    // An empty chunk moves nothing forward, and no file is made of one.
+    if chunk.is_empty() {
+        return Err(FieldError::new("chunk", Problem::FileEmpty).into());
+    }
     if chunk.len() > MAX_CHUNK_BYTES {
         return Err(FieldError::new("chunk", Problem::FileTooLarge).into());
     }
+    if offset < 0 {
+        return Err(FieldError::new("offset", Problem::BadNumber).into());
+    }
+    // The file's last chunk, by where it ends (a complete upload keeps no chunks).
+    let ends_the_file = |u: &PhotoUpload| {
+        i64::try_from(chunk.len())
+            .ok()
+            .and_then(|len| offset.checked_add(len))
+            == Some(u.byte_size)
+    };
     if upload.complete {
         // A resend of the last chunk after the answer was lost.
         return Ok(Appended {
-            accepted: offset + i64::try_from(chunk.len()).unwrap_or(i64::MAX) == upload.byte_size,
+            accepted: ends_the_file(&upload),
             status: PhotoStatus::from(&upload),
         });
     }
     let Some(received) = db.append_photo_chunk(upload.id, offset, chunk).await? else {
         let now = db.photo_upload(&upload.client_id).await?.unwrap_or(upload);
+        // Not where the upload stands: either this very chunk was stored before (its
+        // answer was lost; the phone goes on from the current offset), or the phone
+        // must ask where to go on from.
+        let accepted = if now.complete {
+            ends_the_file(&now)
+        } else {
+            offset < now.received && db.photo_chunk_is(now.id, offset, chunk).await?
+        };
         return Ok(Appended {
             status: PhotoStatus::from(&now),
-            accepted: false,
+            accepted,
         });
     };
     let mut status = PhotoStatus {

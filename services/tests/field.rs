@@ -659,7 +659,13 @@ async fn photos_resume_where_they_stopped_and_a_wrong_hash_starts_over() {
             field::begin_photo(&db, &officer, &declared).await.unwrap().offset,
             400
         );
-        let stale = field::append_photo(&db, &officer, &uuid(900), 0, &bytes[..400])
+        // The first chunk again (its answer was lost): taken as it was, at the offset now.
+        let again = field::append_photo(&db, &officer, &uuid(900), 0, &bytes[..400])
+            .await
+            .unwrap();
+        assert_eq!(again, a, "{label}");
+        // Other bytes there, or a chunk that does not start at a chunk: ask where it stands.
+        let stale = field::append_photo(&db, &officer, &uuid(900), 0, &bytes[..399])
             .await
             .unwrap();
         assert!(!stale.accepted && stale.status.offset == 400, "{label}");
@@ -737,6 +743,63 @@ async fn photos_resume_where_they_stopped_and_a_wrong_hash_starts_over() {
             "{label}"
         );
         assert!(audit_count(&db, AuditAction::UploadPhoto).await >= 2, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_chunk_is_refused_and_the_photo_still_uploads_with_resent_chunks_taken_once() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        demo(&db).await;
+        let officer = login(&db, "officer").await;
+        let bytes = jpeg(1000);
+        let id = uuid(910);
+        let declared = PhotoDeclaration {
+            client_id: id.clone(),
+            byte_size: 1000,
+            sha256: hex(&bytes),
+            media_type: "image/jpeg".into(),
+        };
+        field::begin_photo(&db, &officer, &declared).await.unwrap();
+        // Before, an empty chunk was stored at 0 and every real one there then failed (a 500).
+        let empty = field::append_photo(&db, &officer, &id, 0, &[]).await;
+        assert!(
+            matches!(&empty, Err(ServiceError::Invalid(e)) if e.field == "chunk" && e.problem == Problem::FileEmpty),
+            "{label}: {empty:?}"
+        );
+        // No offset below zero; one far past the file is only not where the upload stands.
+        let negative = field::append_photo(&db, &officer, &id, -1, &bytes[..10]).await;
+        assert!(
+            matches!(&negative, Err(ServiceError::Invalid(e)) if e.field == "offset" && e.problem == Problem::BadNumber),
+            "{label}: {negative:?}"
+        );
+        let far = field::append_photo(&db, &officer, &id, i64::MAX, &bytes[..10])
+            .await
+            .unwrap();
+        assert!(!far.accepted && far.status.offset == 0, "{label}");
+        let first = field::append_photo(&db, &officer, &id, 0, &bytes[..600])
+            .await
+            .unwrap();
+        assert!(first.accepted && first.status.offset == 600, "{label}");
+        // The same chunk twice is stored once and answered the same.
+        let again = field::append_photo(&db, &officer, &id, 0, &bytes[..600])
+            .await
+            .unwrap();
+        assert_eq!(again, first, "{label}");
+        assert!(
+            field::append_photo(&db, &officer, &id, 600, &[]).await.is_err(),
+            "{label}"
+        );
+        let last = field::append_photo(&db, &officer, &id, 600, &bytes[600..])
+            .await
+            .unwrap();
+        assert!(last.accepted && last.status.complete, "{label}");
+        let last_again = field::append_photo(&db, &officer, &id, 600, &bytes[600..])
+            .await
+            .unwrap();
+        assert_eq!(last_again, last, "{label}");
+        let status = field::photo_status(&db, &officer, &id).await.unwrap();
+        assert_eq!((status.offset, status.complete), (1000, true), "{label}");
+        assert_eq!(audit_count(&db, AuditAction::UploadPhoto).await, 1, "{label}");
     }
 }
 

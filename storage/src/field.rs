@@ -1198,9 +1198,13 @@ impl Database {
 
     /// Appends a chunk at `start`, which must be exactly what was received so far (an
     /// interrupted upload asks for the offset and continues from there). Returns the
-    /// new offset, or None when `start` is not the current offset or the chunk would
-    /// pass the declared size.
+    /// new offset, or None when `start` is not the current offset, the chunk would
+    /// pass the declared size, or it is empty (stored, an empty chunk would hold the
+    /// offset's key against the real one).
     pub async fn append_photo_chunk(&self, upload_id: i64, start: i64, bytes: &[u8]) -> Result<Option<i64>> {
+        if bytes.is_empty() {
+            return Ok(None);
+        }
         let len = len_i64(bytes.len());
         with_pool!(self, pool => {
             let (_turn, mut tx) = pool.begin_write().await?;
@@ -1225,6 +1229,20 @@ impl Database {
             tx.commit().await?;
             Ok(Some(received))
         })
+    }
+
+    /// Whether exactly these bytes are stored as the chunk at `start`: a chunk resent
+    /// after its answer was lost.
+    pub async fn photo_chunk_is(&self, upload_id: i64, start: i64, bytes: &[u8]) -> Result<bool> {
+        let found: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM photo_chunk WHERE upload_id = $1 AND start = $2 AND bytes = $3")
+                .bind(upload_id)
+                .bind(start)
+                .bind(bytes)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(found > 0)
     }
 
     /// Every byte received so far, in order.

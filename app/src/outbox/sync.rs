@@ -1,8 +1,9 @@
 //! Sending the outbox: photos first (resumably, in 256 KB chunks, from wherever the
-//! server says the upload stands), then the records in batches, then a pull of what the
-//! township answered. A failed request means "offline" whatever `navigator.onLine` says;
-//! the next attempt comes by itself (backoff timer, network back, page visible again).
-//! Only one tab syncs at a time (Web Locks).
+//! server says the upload stands), then the records in batches sized by count and bytes,
+//! then a pull of what the township answered. A failed request means "offline" whatever
+//! `navigator.onLine` says; the next attempt comes by itself (backoff timer, network
+//! back, page visible again). A photo the server fails on waits for that attempt
+//! without holding up the records after it. Only one tab syncs at a time (Web Locks).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use domain::field::Week;
-use domain::sync::{Change, FieldSetup, MAX_BATCH, Outcome, PullResponse, PushResponse};
+use domain::sync::{Change, FieldSetup, Outcome, PUSH_BUDGET, PullResponse, PushResponse, plan_batches};
 use gloo_net::http::{Request, Response};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use leptos::prelude::*;
@@ -42,6 +43,11 @@ thread_local! {
 enum Stop {
     Offline,
     Expired,
+    /// The server is busy or unreachable behind its proxy (429, 502–504): whatever is
+    /// sent next would fail the same way.
+    Busy,
+    /// The server failed on this request (another 5xx), or an upload kept missing its
+    /// offset.
     Failed,
     Local(OutboxError),
 }
@@ -165,7 +171,7 @@ pub fn start(outbox: Outbox) {
                     outbox.phase.set(match stop {
                         Stop::Offline => Phase::Offline,
                         Stop::Expired => Phase::Expired,
-                        Stop::Failed => Phase::Failed,
+                        Stop::Busy | Stop::Failed => Phase::Failed,
                         Stop::Local(ref e) => {
                             outbox.problem.set(Some(e.clone()));
                             Phase::Failed
@@ -238,38 +244,67 @@ async fn sync_once(outbox: Outbox) -> Result<(), Stop> {
     if total > 0 {
         outbox.phase.set(Phase::Syncing { done, total });
     }
-    let mut batch: Vec<Entry> = Vec::new();
+    // A record whose photos could not go this time stays queued for the next attempt.
+    let mut held = false;
+    // Records ready to push, and their sizes in a push body.
+    let mut ready: Vec<Entry> = Vec::new();
+    let mut sizes: Vec<usize> = Vec::new();
     for entry in pending {
-        outbox.sending.update(|s| s.push(entry.queued.id().to_owned()));
-        let mut photo_problem = None;
-        for photo in &entry.queued.photos {
-            if let Err(reason) = upload_photo(photo).await? {
-                photo_problem = Some(reason);
-                break;
+        let id = entry.queued.id().to_owned();
+        outbox.sending.update(|s| s.push(id.clone()));
+        match upload_photos(&entry).await {
+            Ok(Ok(())) => {}
+            Ok(Err(reason)) => {
+                store::set_reason(&id, Some(&reason)).await?;
+                outbox.sending.update(|s| s.retain(|x| *x != id));
+                done += 1;
+                outbox.phase.set(Phase::Syncing { done, total });
+                continue;
             }
+            // This photo's own trouble (the server failed on it, it kept missing its
+            // offset, it is gone from the phone) must not hold up the records after it.
+            Err(Stop::Failed | Stop::Local(OutboxError::Photo(_))) => {
+                held = true;
+                outbox.sending.update(|s| s.retain(|x| *x != id));
+                continue;
+            }
+            Err(stop) => return Err(stop),
         }
-        if let Some(reason) = photo_problem {
-            store::set_reason(entry.queued.id(), Some(&reason)).await?;
-            outbox.sending.update(|s| s.retain(|id| id != entry.queued.id()));
-            done += 1;
-            outbox.phase.set(Phase::Syncing { done, total });
-            continue;
-        }
-        // A record with photos goes at once, so the progress follows the slow uploads.
-        let flush = !entry.queued.photos.is_empty();
-        batch.push(entry);
-        if flush || batch.len() >= MAX_BATCH {
-            done += push(&std::mem::take(&mut batch)).await?;
-            outbox.sending.set(Vec::new());
+        // A record with photos goes at once, so the progress follows the slow uploads;
+        // the others go as soon as a batch is full.
+        let at_once = !entry.queued.photos.is_empty();
+        sizes.push(record_size(&entry));
+        ready.push(entry);
+        let full = if at_once {
+            ready.len()
+        } else {
+            plan_batches(&sizes, PUSH_BUDGET)
+                .last()
+                .map_or(0, |last| last.start)
+        };
+        if full > 0 {
+            let batch: Vec<Entry> = ready.drain(..full).collect();
+            let batch_sizes: Vec<usize> = sizes.drain(..full).collect();
+            done += push_planned(&batch, &batch_sizes).await?;
+            outbox
+                .sending
+                .set(ready.iter().map(|e| e.queued.id().to_owned()).collect());
             outbox.phase.set(Phase::Syncing { done, total });
         }
     }
-    if !batch.is_empty() {
-        done += push(&batch).await?;
+    if !ready.is_empty() {
+        done += push_planned(&ready, &sizes).await?;
         outbox.phase.set(Phase::Syncing { done, total });
     }
     outbox.sending.set(Vec::new());
-    pull(outbox).await
+    pull(outbox).await?;
+    // Sent all else; the backoff tries the held ones again.
+    if held { Err(Stop::Failed) } else { Ok(()) }
+}
+
+/// A record's size in a push body (compact JSON, as `Request::json` writes it).
+fn record_size(entry: &Entry) -> usize {
+    serde_json::to_string(&entry.queued.record).map_or(0, |text| text.len())
 }
 
 /// The error body of the field API.
@@ -303,7 +338,9 @@ async fn check(response: Result<Response, gloo_net::Error>) -> Result<Result<Res
             };
             Ok(Err(reason))
         }
-        // Busy, rate-limited or failing: try again later.
+        // Busy, rate-limited or down: try everything again later.
+        429 | 502..=504 => Err(Stop::Busy),
+        // Failing on this request: try it again later.
         _ => Err(Stop::Failed),
     }
 }
@@ -339,6 +376,16 @@ impl Drop for Deadline {
 struct PhotoStatus {
     offset: i64,
     complete: bool,
+}
+
+/// Uploads a record's photos; `Ok(Err(reason))` when the server refuses one.
+async fn upload_photos(entry: &Entry) -> Result<Result<(), Reason>, Stop> {
+    for photo in &entry.queued.photos {
+        if let Err(reason) = upload_photo(photo).await? {
+            return Ok(Err(reason));
+        }
+    }
+    Ok(Ok(()))
 }
 
 /// Uploads one photo from wherever the server has it; `Ok(Err(reason))` when the server
@@ -387,8 +434,12 @@ async fn upload_photo(photo: &PhotoMeta) -> Result<Result<(), Reason>, Stop> {
             if mismatches > 3 {
                 return Err(Stop::Failed);
             }
-            let r = check(Request::get(&format!("/api/v1/photos/{}", photo.id)).send().await).await?;
-            match r {
+            let deadline = Deadline::new()?;
+            let r = Request::get(&format!("/api/v1/photos/{}", photo.id))
+                .abort_signal(Some(&deadline.signal()))
+                .send()
+                .await;
+            match check(r).await? {
                 Ok(r) => status = r.json().await.map_err(|_| Stop::Offline)?,
                 Err(reason) => return Ok(Err(reason)),
             }
@@ -402,8 +453,39 @@ async fn upload_photo(photo: &PhotoMeta) -> Result<Result<(), Reason>, Stop> {
     Ok(Ok(()))
 }
 
-/// Pushes one batch and settles each record by its answer; returns how many were answered.
+/// Pushes records (of these sizes) in the batches `plan_batches` cuts them into;
+/// returns how many were answered.
+async fn push_planned(entries: &[Entry], sizes: &[usize]) -> Result<usize, Stop> {
+    let mut answered = 0;
+    for batch in plan_batches(sizes, PUSH_BUDGET) {
+        answered += push(&entries[batch]).await?;
+    }
+    Ok(answered)
+}
+
+/// Pushes one batch. One the server finds too large (its limit is smaller than planned
+/// for) is split in halves, each pushed the same way, so only a record too large on its
+/// own is kept with the reason.
 async fn push(batch: &[Entry]) -> Result<usize, Stop> {
+    let mut answered = 0;
+    // Last in, first out: the first half goes before the second.
+    let mut parts = vec![batch];
+    while let Some(part) = parts.pop() {
+        match push_one(part).await? {
+            Some(n) => answered += n,
+            None => {
+                let (first, second) = part.split_at(part.len() / 2);
+                parts.push(second);
+                parts.push(first);
+            }
+        }
+    }
+    Ok(answered)
+}
+
+/// Pushes one batch and settles each record by its answer; returns how many were
+/// answered, or None when the batch of several records was too large to be read.
+async fn push_one(batch: &[Entry]) -> Result<Option<usize>, Stop> {
     let records: Vec<serde_json::Value> = batch
         .iter()
         .filter_map(|e| serde_json::to_value(&e.queued.record).ok())
@@ -413,14 +495,22 @@ async fn push(batch: &[Entry]) -> Result<usize, Stop> {
         .abort_signal(Some(&deadline.signal()))
         .json(&serde_json::json!({ "records": records }))
         .map_err(|_| Stop::Failed)?;
-    let response = match check(request.send().await).await? {
+    let response = request.send().await;
+    if batch.len() > 1
+        && let Ok(r) = &response
+        && r.status() == 413
+    {
+        return Ok(None);
+    }
+    let response = match check(response).await? {
         Ok(r) => r,
-        // The whole batch refused (it did not parse): should not happen; keep every record.
+        // The whole batch refused (it did not parse, or one record alone is over the
+        // limit): should not happen; keep every record.
         Err(reason) => {
             for e in batch {
                 store::set_reason(e.queued.id(), Some(&reason)).await?;
             }
-            return Ok(batch.len());
+            return Ok(Some(batch.len()));
         }
     };
     let answer: PushResponse = response.json().await.map_err(|_| Stop::Offline)?;
@@ -461,7 +551,7 @@ async fn push(batch: &[Entry]) -> Result<usize, Stop> {
     for id in delivered {
         store::delete_record(&id).await?;
     }
-    Ok(answered)
+    Ok(Some(answered))
 }
 
 fn summary(entry: &Entry) -> Sent {
