@@ -480,6 +480,19 @@ pub fn weekly_status(
     }
 }
 
+/// When a weekly report counts as finished: the phone's own time (it may have been
+/// offline for days), but never later than it reached the server, and never earlier than
+/// the end of the phone's last sync before it arrived (`synced_after`): a report that had
+/// been on the phone then would have been sent then, so a claim earlier than that is a
+/// backdated one.
+pub fn finished_at(
+    claimed: DateTime<Utc>,
+    synced_after: Option<DateTime<Utc>>,
+    received: DateTime<Utc>,
+) -> DateTime<Utc> {
+    synced_after.map_or(claimed, |s| claimed.max(s)).min(received)
+}
+
 /// The most reports one weekly report may list.
 pub const WEEKLY_ITEMS_MAX: usize = 500;
 pub const NOTE_MAX: usize = 2000;
@@ -1299,6 +1312,18 @@ mod tests {
             };
             assert_eq!(d.check().unwrap_err(), FieldError::new(field, Problem::BadNumber));
         }
+    }
+
+    #[test]
+    fn a_weekly_report_is_finished_between_the_last_sync_and_its_arrival() {
+        let at = |h: i64| Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap() + chrono::Duration::hours(h);
+        // Offline for days: the phone's time stands.
+        assert_eq!(finished_at(at(0), None, at(50)), at(0));
+        assert_eq!(finished_at(at(0), Some(at(-10)), at(50)), at(0));
+        // Claimed before a sync it was not part of: the sync's end instead.
+        assert_eq!(finished_at(at(0), Some(at(30)), at(50)), at(30));
+        // A clock ahead of the server: its arrival.
+        assert_eq!(finished_at(at(60), Some(at(30)), at(50)), at(50));
     }
 
     #[test]

@@ -321,6 +321,14 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
             }
         }
     }
+    // A weekly report's "finished at" is bounded below by the end of this phone's last
+    // sync (domain::field::finished_at).
+    let synced_after = match &caller.session {
+        Some(session) if ready.iter().any(|r| matches!(r.checked, Checked::Weekly(_))) => {
+            db.last_pull(session).await?
+        }
+        _ => None,
+    };
     let entries: Vec<PushEntry<'_>> = ready
         .iter()
         .map(|r| {
@@ -339,6 +347,7 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
                     township_id: township,
                     device_id: &e.device_id,
                     created_at,
+                    synced_after,
                 }),
                 Checked::Supplement { report_id, note } => PushItem::Supplement(SupplementInsert {
                     report_id: *report_id,
@@ -435,7 +444,9 @@ async fn village_weeks(
         let rows = db.weekly_reports(township, &week.to_string()).await?;
         for (village_id, village_name) in villages {
             let row = rows.iter().find(|r| r.0 == *village_id);
-            let submitted = row.map(|(_, zero, created, received)| ((*created).min(*received), *zero));
+            let submitted = row.map(|(_, zero, created, received, synced)| {
+                (domain::field::finished_at(*created, *synced, *received), *zero)
+            });
             out.push(VillageWeek {
                 village_id: *village_id,
                 village_name: village_name.clone(),
@@ -477,6 +488,10 @@ pub async fn pull(db: &Database, caller: &Caller, cursor: i64) -> Result<PullRes
     changes.truncate(PULL_PAGE);
     let next_cursor = changes.last().map_or(cursor, |c| c.cursor);
     let setup = field_setup(db, caller, township, &grants).await?;
+    // The last page of a pull ends a sync: whatever the phone had queued was pushed before.
+    if !more && let Some(session) = &caller.session {
+        db.record_pull(session, caller.now).await?;
+    }
     Ok(PullResponse {
         changes,
         next_cursor,

@@ -618,6 +618,64 @@ async fn weekly_reports_follow_the_rules_and_the_township_sees_who_reported() {
     }
 }
 
+#[tokio::test]
+async fn a_late_weekly_report_cannot_be_backdated_past_a_sync_it_missed() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let week = Week::of(t0());
+        let due = domain::field::WeeklyDeadline::DEFAULT.due_at(week);
+        // Two phones with sessions of their own, as the HTTP edge builds them.
+        let phone = |who: &'static str| {
+            let db = db.clone();
+            async move {
+                let c = Caller {
+                    address: Some("10.0.0.9".into()),
+                    ..Caller::anonymous(t0())
+                };
+                let logged = services::auth::login(&db, &c, who, DEMO_PASSWORD).await.unwrap();
+                Caller {
+                    session: Some(services::auth::token_hash(&logged.token)),
+                    user: Some(logged.user),
+                    ..c
+                }
+            }
+        };
+        let officer = phone("officer").await;
+        let neighbour = phone("neighbour").await;
+        let at = |c: &Caller, when| Caller { now: when, ..c.clone() };
+        // The officer's phone syncs after the deadline with nothing queued, and the next
+        // day sends a weekly report that claims to be from before the deadline.
+        field::pull(&db, &at(&officer, due + Duration::hours(2)), 0).await.unwrap();
+        let zero = json!({"village_id": d.village, "week": week.to_string(), "zero": true});
+        let mut r = record(&uuid(30), "officer", "weekly_report", zero);
+        r["created_at"] = json!((due - Duration::hours(1)).to_rfc3339());
+        let got = field::push(&db, &at(&officer, due + Duration::days(1)), &batch(vec![r])).await.unwrap();
+        assert_eq!(statuses(&got), ["stored"], "{label}");
+        // The neighbour's phone was offline from before the deadline until today: its
+        // report, finished before the deadline, is on time.
+        let zero = json!({"village_id": d.other_village, "week": week.to_string(), "zero": true});
+        let mut r = record(&uuid(31), "neighbour", "weekly_report", zero);
+        r["created_at"] = json!((due - Duration::hours(1)).to_rfc3339());
+        let got = field::push(&db, &at(&neighbour, due + Duration::days(1)), &batch(vec![r])).await.unwrap();
+        assert_eq!(statuses(&got), ["stored"], "{label}");
+
+        let clerk = Caller {
+            now: due + Duration::days(2),
+            ..login(&db, "clerk").await
+        };
+        let overview = field::weekly_overview(&db, &clerk, week).await.unwrap();
+        let status_of = |v: i64| {
+            overview
+                .lines
+                .iter()
+                .find(|l| l.week.village_id == v)
+                .map(|l| l.week.status)
+        };
+        assert_eq!(status_of(d.village), Some(WeeklyStatus::Late), "{label}");
+        assert_eq!(status_of(d.other_village), Some(WeeklyStatus::Zero), "{label}");
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

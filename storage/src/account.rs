@@ -312,6 +312,29 @@ impl Database {
         Ok(())
     }
 
+    /// Notes that a session's phone finished a sync (its last pull).
+    pub async fn record_pull(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE user_session SET last_pull_at = $1 WHERE token_hash = $2")
+                .bind(at)
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// When a session's phone last finished a sync, if ever.
+    pub async fn last_pull(&self, token_hash: &str) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<Option<DateTime<Utc>>> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT last_pull_at FROM user_session WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(at.flatten())
+    }
+
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query("DELETE FROM user_session WHERE token_hash = $1")

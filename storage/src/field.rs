@@ -36,6 +36,8 @@ pub struct WeeklyInsert<'a> {
     pub township_id: i64,
     pub device_id: &'a str,
     pub created_at: DateTime<Utc>,
+    /// When the pushing session last finished a sync ([`Database::record_pull`]).
+    pub synced_after: Option<DateTime<Utc>>,
 }
 
 /// The officer's answer to a question, on a report the service found in scope.
@@ -153,7 +155,9 @@ pub struct PhotoBegin<'a> {
 }
 
 /// A village's stored report for a week: (village, zero, phone's time, server's time).
-pub type WeeklyRow = (i64, bool, DateTime<Utc>, DateTime<Utc>);
+/// A village's weekly report: village, zero, created (the phone's time), received, and
+/// when its session had last finished a sync before.
+pub type WeeklyRow = (i64, bool, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// A change to append to the feed, numbered when the transaction ends.
 struct NewChange {
@@ -445,7 +449,8 @@ macro_rules! push_one {
                     }
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO weekly_report (client_uuid, township_id, village_id, week, zero, note, author_id, \
-                         device_id, created_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                         device_id, created_at, received_at, synced_after) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                     )
                     .bind($e.client_id)
                     .bind(w.township_id)
@@ -457,6 +462,7 @@ macro_rules! push_one {
                     .bind(w.device_id)
                     .bind(w.created_at)
                     .bind($at)
+                    .bind(w.synced_after)
                     .fetch_one(&mut *$sp)
                     .await?;
                     for item in &n.items {
@@ -935,7 +941,8 @@ impl Database {
     pub async fn weekly_reports(&self, township_id: i64, week: &str) -> Result<Vec<WeeklyRow>> {
         with_pool!(self, pool => {
             Ok(sqlx::query_as(
-                "SELECT village_id, zero, created_at, received_at FROM weekly_report WHERE township_id = $1 AND week = $2",
+                "SELECT village_id, zero, created_at, received_at, synced_after FROM weekly_report \
+                 WHERE township_id = $1 AND week = $2",
             )
             .bind(township_id)
             .bind(week)

@@ -110,6 +110,7 @@ fn weekly_item(w: &NewWeeklyReport, township: i64) -> PushItem<'_> {
         township_id: township,
         device_id: "phone-1",
         created_at: t0(),
+        synced_after: None,
     })
 }
 

@@ -10,3 +10,10 @@ WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
 BEGIN
     SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
+
+-- When a phone's session last finished a sync (its pull comes after every push): a
+-- weekly report it sends later and claims to have finished before then was not on the
+-- phone then, so its "finished at" is bounded below by it (a late report cannot be
+-- backdated under the deadline).
+ALTER TABLE user_session ADD COLUMN last_pull_at TEXT;
+ALTER TABLE weekly_report ADD COLUMN synced_after TEXT;
