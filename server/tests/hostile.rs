@@ -398,3 +398,78 @@ async fn a_panic_becomes_a_logged_500_with_the_request_id() {
         api.headers.get("x-request-id").and_then(|v| v.to_str().ok())
     );
 }
+
+// --- the roster import over HTTP: only an admin's upload is read at all ----------------
+
+const ROSTER_BOUNDARY: &str = "----minqing-roster-boundary";
+
+/// The roster form's post as the page sends it: one file in the field `file`.
+fn roster_upload(file_name: &str, bytes: &[u8], cookie: Option<&str>) -> Request<Body> {
+    let mut body = format!(
+        "--{ROSTER_BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(bytes);
+    body.extend(format!("\r\n--{ROSTER_BOUNDARY}--\r\n").as_bytes());
+    let mut request = Request::post("/api/import_roster")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={ROSTER_BOUNDARY}"),
+        )
+        .header("sec-fetch-site", "same-origin");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body)).expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_admin_gets_an_uploaded_roster_read() {
+    // Not a roster: read, it is refused as a file problem (422).
+    let junk = b"\xFF\xD8\xFF\xE0 not a roster";
+    for t in testing::all_migrated().await {
+        let app = app(&t).await;
+
+        let anonymous = send(&app, roster_upload("photo.jpg", junk, None)).await;
+        assert_eq!(
+            anonymous.status,
+            StatusCode::UNAUTHORIZED,
+            "{}: {}",
+            t.label,
+            anonymous.body
+        );
+
+        let clerk = login(&app, "clerk").await;
+        let refused = send(&app, roster_upload("photo.jpg", junk, Some(&clerk))).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::NOT_FOUND,
+            "{}: {}",
+            t.label,
+            refused.body
+        );
+        let filter = AuditFilter {
+            action: Some(AuditAction::ImportRoster),
+            username: Some("clerk".into()),
+            ..AuditFilter::default()
+        };
+        let log =
+            t.db.audit_entries(&filter, &AuditScope::All, 0, None)
+                .await
+                .expect("audit");
+        assert_eq!(log.total, 1, "{}", t.label);
+        assert_eq!(log.entries[0].outcome, Outcome::Denied, "{}", t.label);
+
+        // An admin's upload is read, and this one is refused for what it is.
+        let admin = login(&app, "admin").await;
+        let read = send(&app, roster_upload("photo.jpg", junk, Some(&admin))).await;
+        assert_eq!(
+            read.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: {}",
+            t.label,
+            read.body
+        );
+        assert!(read.body.contains("file"), "{}: {}", t.label, read.body);
+    }
+}

@@ -20,6 +20,22 @@ use crate::{Caller, Result, ServiceError};
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 /// Rows per sheet; a township's roster is hundreds of rows, not tens of thousands.
 pub const MAX_ROWS: usize = 5_000;
+/// Columns per sheet; a roster's widest sheet has six.
+pub const MAX_COLUMNS: usize = 50;
+/// Sheets per workbook; a roster has two.
+pub const MAX_SHEETS: usize = 16;
+/// Cells read from a workbook, and cells kept, over all its sheets.
+pub const MAX_CELLS: usize = 250_000;
+/// Text kept from all cells: one long shared string may be used by every cell.
+pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
+/// What an XLSX may unpack to, by its zip entries' declared sizes (the zip reader stops
+/// an entry that inflates beyond its declared size). A 5,000-row roster is a few MB.
+pub const MAX_UNZIPPED_BYTES: u64 = 16 * 1024 * 1024;
+/// calamine keeps some 30 bytes per byte of the styles part (a record per cell
+/// format), so that part gets far less.
+const MAX_STYLES_BYTES: u64 = 1024 * 1024;
+/// Entries in an XLSX's zip; Excel writes a dozen or two.
+const MAX_ZIP_ENTRIES: usize = 1_000;
 
 /// A decoded sheet: its name and its cells as text.
 pub type Cells = (String, Vec<Vec<String>>);
@@ -81,7 +97,13 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|_| file_problem(Problem::UnknownValue))?;
-        rows.push(record.iter().map(str::to_owned).collect());
+        // Trailing empty fields are Excel's padding; a row of a million commas is not a
+        // million cells.
+        let used = record.len() - record.iter().rev().take_while(|f| f.is_empty()).count();
+        if used > MAX_COLUMNS {
+            return Err(file_problem(Problem::TooLong));
+        }
+        rows.push(record.iter().take(used).map(str::to_owned).collect());
         if rows.len() > MAX_ROWS + 1 {
             break;
         }
@@ -89,23 +111,133 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
     Ok(rows)
 }
 
+/// Reads every sheet through calamine's streaming cell reader, never its dense
+/// `worksheet_range` (a sheet with cells in A1 and XFD1048576 would ask for hundreds of
+/// GB): the zip, each sheet's declared dimension and every cell are checked against the
+/// limits before anything is kept.
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Cells>> {
-    use calamine::{Reader, Xlsx};
+    use calamine::{Reader, Xlsx, XlsxError};
+    check_zip(bytes)?;
     let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|_| file_problem(Problem::UnknownValue))?;
+        Xlsx::new(Cursor::new(bytes)).map_err(|_| file_problem(Problem::UnknownValue))?;
+    let names = workbook.sheet_names();
+    if names.len() > MAX_SHEETS {
+        return Err(file_problem(Problem::TooLong));
+    }
+    let mut budget = Budget::default();
     let mut sheets = Vec::new();
-    for name in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|_| file_problem(Problem::UnknownValue))?;
-        let rows = range
-            .rows()
-            .take(MAX_ROWS + 2)
-            .map(|row| row.iter().map(cell_text).collect())
-            .collect();
-        sheets.push((name, rows));
+    for name in names {
+        let mut reader = match workbook.worksheet_cells_reader(&name) {
+            Ok(reader) => reader,
+            // A chart sheet has no cells, as calamine's own ranges treat it.
+            Err(XlsxError::NotAWorksheet(_)) => {
+                sheets.push((name, Vec::new()));
+                continue;
+            }
+            Err(_) => return Err(file_problem(Problem::UnknownValue)),
+        };
+        let declared = reader.dimensions();
+        if !within_limits(declared.end) {
+            return Err(file_problem(Problem::TooLong));
+        }
+        let mut found: Vec<((u32, u32), String)> = Vec::new();
+        while let Some(cell) = reader
+            .next_cell()
+            .map_err(|_| file_problem(Problem::UnknownValue))?
+        {
+            budget.read += 1;
+            if budget.read > MAX_CELLS || !within_limits(cell.get_position()) {
+                return Err(file_problem(Problem::TooLong));
+            }
+            let value = cell.get_value();
+            if *value == calamine::DataRef::Empty {
+                continue;
+            }
+            budget.text += text_len(value);
+            if budget.text > MAX_TEXT_BYTES {
+                return Err(file_problem(Problem::TooLong));
+            }
+            found.push((cell.get_position(), cell_text(&value.clone().into())));
+        }
+        sheets.push((name, dense(found, &mut budget)?));
     }
     Ok(sheets)
+}
+
+/// What a workbook has used of the limits so far, over all its sheets.
+#[derive(Default)]
+struct Budget {
+    read: usize,
+    kept: usize,
+    text: usize,
+}
+
+/// Whether a (row, column) lies within `MAX_ROWS` rows below a header and `MAX_COLUMNS`.
+fn within_limits((row, column): (u32, u32)) -> bool {
+    row as usize <= MAX_ROWS && (column as usize) < MAX_COLUMNS
+}
+
+/// The bytes a cell's text takes, read before it is copied.
+fn text_len(value: &calamine::DataRef) -> usize {
+    use calamine::DataRef;
+    match value {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+        DataRef::SharedString(s) => s.len(),
+        // A number, date or error: a few bytes of text.
+        _ => 32,
+    }
+}
+
+/// A sheet's non-empty cells as rows of text from its first used row and column (as
+/// calamine's ranges start), each row as long as its last cell.
+fn dense(found: Vec<((u32, u32), String)>, budget: &mut Budget) -> Result<Vec<Vec<String>>> {
+    let (Some(top), Some(left)) = (
+        found.iter().map(|((r, _), _)| *r).min(),
+        found.iter().map(|((_, c), _)| *c).min(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    // Both within the limits, so the rows are at most MAX_ROWS + 1, each MAX_COLUMNS wide.
+    let bottom = found.iter().map(|((r, _), _)| *r).max().unwrap_or(top);
+    let mut widths = vec![0_usize; (bottom - top) as usize + 1];
+    for ((r, c), _) in &found {
+        let width = &mut widths[(r - top) as usize];
+        *width = (*width).max((c - left) as usize + 1);
+    }
+    budget.kept += widths.iter().sum::<usize>();
+    if budget.kept > MAX_CELLS {
+        return Err(file_problem(Problem::TooLong));
+    }
+    let mut rows: Vec<Vec<String>> = widths.into_iter().map(|w| vec![String::new(); w]).collect();
+    for ((r, c), text) in found {
+        rows[(r - top) as usize][(c - left) as usize] = text;
+    }
+    Ok(rows)
+}
+
+/// Refuses a zip that would unpack to more than the import allows, by its entries'
+/// declared sizes, before calamine unpacks anything.
+fn check_zip(bytes: &[u8]) -> Result<()> {
+    let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| file_problem(Problem::UnknownValue))?;
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err(file_problem(Problem::TooLong));
+    }
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_data(i)
+            .map_err(|_| file_problem(Problem::UnknownValue))?;
+        let size = entry.size();
+        // calamine finds parts case-insensitively, with either slash.
+        let styles = String::from_utf8_lossy(entry.name_raw())
+            .to_ascii_lowercase()
+            .ends_with("styles.xml");
+        total = total.saturating_add(size);
+        if total > MAX_UNZIPPED_BYTES || (styles && size > MAX_STYLES_BYTES) {
+            return Err(file_problem(Problem::TooLong));
+        }
+    }
+    Ok(())
 }
 
 /// A cell as text. Whole numbers lose Excel's ".0" (phone numbers are often typed as
@@ -130,14 +262,42 @@ fn admin_township(caller: &Caller) -> Result<i64> {
         .ok_or(ServiceError::NotFound)
 }
 
-/// Checks every sheet and builds the plan, or answers every problem found.
-pub async fn check(db: &Database, caller: &Caller, sheets: &[Cells]) -> Result<RosterPlan> {
-    let township_id = admin_township(caller)?;
+/// The township the caller may import a roster into: theirs if they are its admin and
+/// the policy lets them write its units. Asked before a file is read at all, so nobody
+/// else can make the server parse one. Not logged in: `Unauthenticated`; anyone else:
+/// "not found", logged as a denial.
+pub async fn may_import(db: &Database, caller: &Caller) -> Result<i64> {
     let me = caller.user()?;
+    let township_id = match admin_township(caller) {
+        Ok(id) => id,
+        Err(_) => return Err(deny(db, caller, None).await),
+    };
     let location = db.org_location(township_id).await?;
     if !allows(me, Action::Write, ResourceKind::OrgUnit, &location) {
-        return Err(ServiceError::NotFound);
+        return Err(deny(db, caller, Some(township_id)).await);
     }
+    Ok(township_id)
+}
+
+/// Logs a refused import and answers "not found".
+async fn deny(db: &Database, caller: &Caller, township_id: Option<i64>) -> ServiceError {
+    let mut entry = caller.audit(AuditAction::ImportRoster, Outcome::Denied);
+    entry.record_kind = Some(ResourceKind::OrgUnit.as_str().into());
+    entry.record_id = township_id.map(|id| id.to_string());
+    if let Err(e) = db.append_audit(&entry).await {
+        return e.into();
+    }
+    ServiceError::NotFound
+}
+
+/// Checks every sheet and builds the plan, or answers every problem found.
+pub async fn check(db: &Database, caller: &Caller, sheets: &[Cells]) -> Result<RosterPlan> {
+    let township_id = may_import(db, caller).await?;
+    plan(db, township_id, sheets).await
+}
+
+/// The plan for a township an admin may import into (see [`may_import`]).
+async fn plan(db: &Database, township_id: i64, sheets: &[Cells]) -> Result<RosterPlan> {
     let mut problems: Vec<RosterProblem> = Vec::new();
     let mut unit_rows: Vec<(String, UnitRow)> = Vec::new();
     let mut user_rows: Vec<(String, UserRow)> = Vec::new();
@@ -331,10 +491,19 @@ fn find_unit(
         })
 }
 
-/// Checks and writes a roster file, all or nothing, and logs it.
-pub async fn import(db: &Database, caller: &Caller, file_name: &str, bytes: &[u8]) -> Result<ImportReport> {
-    let sheets = read_file(file_name, bytes)?;
-    let plan = match check(db, caller, &sheets).await {
+/// Checks and writes a roster file, all or nothing, and logs it. The caller is checked
+/// before the file is read, and the file is read on a blocking thread so a large one
+/// does not hold up the async workers.
+pub async fn import(db: &Database, caller: &Caller, file_name: &str, bytes: Vec<u8>) -> Result<ImportReport> {
+    let township_id = may_import(db, caller).await?;
+    let name = file_name.to_owned();
+    let read = tokio::task::spawn_blocking(move || read_file(&name, &bytes)).await;
+    let plan = match read {
+        Ok(Ok(sheets)) => plan(db, township_id, &sheets).await,
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(ServiceError::Internal(format!("reading a roster file: {e}"))),
+    };
+    let plan = match plan {
         Ok(plan) => plan,
         Err(e) => {
             let mut entry = caller.audit(AuditAction::ImportRoster, Outcome::Failed);

@@ -200,6 +200,10 @@ pub struct RosterImported {
 /// Imports a roster file (field `file`, XLSX or CSV): all or nothing. Admins only.
 #[server(prefix = "/api", endpoint = "import_roster", input = MultipartFormData)]
 pub async fn import_roster(data: MultipartData) -> Result<RosterImported, AppError> {
+    let db = database()?;
+    let caller = crate::session::caller();
+    // Nobody else's upload is read at all, let alone parsed.
+    services::roster::may_import(&db, &caller).await?;
     let mut data = data
         .into_inner()
         .ok_or_else(|| AppError::BadRequest("no form data".into()))?;
@@ -221,7 +225,7 @@ pub async fn import_roster(data: MultipartData) -> Result<RosterImported, AppErr
     }
     let (name, bytes) =
         file.ok_or_else(|| AppError::Invalid(domain::FieldError::new("file", domain::Problem::Required)))?;
-    let report = services::roster::import(&database()?, &crate::session::caller(), &name, &bytes).await?;
+    let report = services::roster::import(&db, &caller, &name, bytes).await?;
     Ok(RosterImported {
         units: report.units,
         users: report.users,
