@@ -162,11 +162,20 @@ impl Sheet<'_> {
             .unwrap_or_default()
     }
 
-    /// The header a field was read from, as the sheet spells it.
+    /// The header a field was read from, as the sheet spells it. A column the sheet lacks
+    /// (a grid's 上级 in a sheet without that column) is named as a missing column is, by
+    /// its first name, never by the internal field name.
     fn heading(&self, cols: &[(&'static str, usize)], field: &str) -> String {
         cols.iter()
             .find(|(f, _)| *f == field)
             .and_then(|(_, i)| self.header().get(*i).cloned())
+            .or_else(|| {
+                UNIT_COLUMNS
+                    .iter()
+                    .chain(USER_COLUMNS.iter())
+                    .find(|(f, _)| *f == field)
+                    .map(|(_, names)| names[0].to_owned())
+            })
             .unwrap_or_else(|| field.to_owned())
     }
 
@@ -362,6 +371,23 @@ mod tests {
                 (7, "名称", Problem::Duplicate),
             ]
         );
+    }
+
+    #[test]
+    fn a_column_the_sheet_lacks_is_named_as_people_head_it() {
+        // A grid needs its village, but this sheet has no 上级 column at all: the problem
+        // names the column as the template heads it, not the field's code name.
+        let cells = sheet(&[&["类型", "名称"], &["网格", "第一网格"]]);
+        let (_, problems) = Sheet {
+            name: "单位",
+            cells: &cells,
+        }
+        .units();
+        let found: Vec<(usize, &str, Problem)> = problems
+            .iter()
+            .map(|p| (p.row, p.column.as_str(), p.problem))
+            .collect();
+        assert_eq!(found, vec![(2, "上级", Problem::Required)]);
     }
 
     #[test]

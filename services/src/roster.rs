@@ -61,8 +61,12 @@ pub fn read_file(file_name: &str, bytes: &[u8]) -> Result<Vec<Cells>> {
         return Err(file_problem(Problem::TooLong));
     }
     let lower = file_name.to_lowercase();
-    let sheets = if bytes.starts_with(b"PK") || lower.ends_with(".xlsx") {
-        read_xlsx(bytes)?
+    // A zip's local header (or an empty zip's end record): an XLSX whatever its name.
+    let zip = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06");
+    let sheets = if zip || lower.ends_with(".xlsx") {
+        // calamine 0.38's cell arithmetic overflows on references such as ZZZZZZZZ1 or
+        // A99999999999 (upstream #694, #709): a panic there is a file we cannot read.
+        std::panic::catch_unwind(|| read_xlsx(bytes)).map_err(|_| file_problem(Problem::UnknownValue))??
     } else if lower.ends_with(".csv") || lower.ends_with(".txt") || !lower.contains('.') {
         vec![(file_stem(file_name), read_csv(bytes)?)]
     } else {
