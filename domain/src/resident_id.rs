@@ -92,15 +92,23 @@ mod tests {
     fn full_width_digits_are_digits_and_other_scripts_are_refused() {
         // What a Chinese phone keyboard types: full-width digits and a full-width X.
         assert_eq!(
-            clean_resident_id("id", "１１０１０５１９４９１２３１００２Ｘ").unwrap().as_deref(),
+            clean_resident_id("id", "１１０１０５１９４９１２３１００２Ｘ")
+                .unwrap()
+                .as_deref(),
             Some("11010519491231002X")
         );
         assert_eq!(
-            clean_resident_id("id", "１１０１０５１９４９１２３１００２ｘ").unwrap().as_deref(),
+            clean_resident_id("id", "１１０１０５１９４９１２３１００２ｘ")
+                .unwrap()
+                .as_deref(),
             Some("11010519491231002X")
         );
         // Eighteen characters that are not digits (this split at byte 17 and panicked).
-        for odd in ["一二三四五六七八九十一二三四五六七八", "11010519491231002é", "é1010519491231002X"] {
+        for odd in [
+            "一二三四五六七八九十一二三四五六七八",
+            "11010519491231002é",
+            "é1010519491231002X",
+        ] {
             assert_eq!(
                 clean_resident_id("id", odd).unwrap_err().problem,
                 Problem::BadResidentIdLength,

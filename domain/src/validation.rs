@@ -300,7 +300,9 @@ mod tests {
             Some("13800138000")
         );
         assert_eq!(
-            clean_phone("phone", "０７３１－８８８８８８８").unwrap().as_deref(),
+            clean_phone("phone", "０７３１－８８８８８８８")
+                .unwrap()
+                .as_deref(),
             Some("0731-8888888")
         );
     }

@@ -73,7 +73,10 @@ pub async fn catch_panic(request: Request<Body>, next: Next) -> Response {
         .unwrap_or("-")
         .to_owned();
     let api = request.uri().path().starts_with("/api/");
-    match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+    match std::panic::AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+    {
         Ok(response) => response,
         Err(panic) => {
             let what = panic
@@ -502,8 +505,14 @@ mod tests {
         };
         let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
         // The client wrote "1.1.1.1"; nginx appended the address it saw.
-        assert_eq!(forwarded_client(&xff(&["1.1.1.1, 203.0.113.9"]), 1), ip("203.0.113.9"));
-        assert_eq!(forwarded_client(&xff(&["1.1.1.1", "203.0.113.9"]), 1), ip("203.0.113.9"));
+        assert_eq!(
+            forwarded_client(&xff(&["1.1.1.1, 203.0.113.9"]), 1),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            forwarded_client(&xff(&["1.1.1.1", "203.0.113.9"]), 1),
+            ip("203.0.113.9")
+        );
         // Two proxies (a load balancer, then nginx): the second entry from the end.
         assert_eq!(
             forwarded_client(&xff(&["1.1.1.1, 203.0.113.9, 10.0.0.2"]), 2),

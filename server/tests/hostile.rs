@@ -92,7 +92,10 @@ const SERVER_FNS: &[&str] = &[
 fn junk_bodies() -> Vec<(&'static str, String)> {
     vec![
         ("application/x-www-form-urlencoded", String::new()),
-        ("application/x-www-form-urlencoded", "id=abc&step=%FF%FE&filter=1".into()),
+        (
+            "application/x-www-form-urlencoded",
+            "id=abc&step=%FF%FE&filter=1".into(),
+        ),
         (
             "application/x-www-form-urlencoded",
             "id=1&parent_id=1&kind=village&name=".to_owned() + &"村".repeat(5_000),
@@ -192,7 +195,11 @@ async fn no_route_answers_5xx_to_a_stranger_or_the_wrong_role_and_nothing_change
                 ("POST", "/api/v1/photos", "{\"client_id\": 5}"),
                 ("PUT", "/api/v1/photos/00000000-0000-4000-8000-000000000000", ""),
                 ("POST", "/track", "code=%FF&password="),
-                ("POST", "/track/evaluate", "code=XF-20261123-0001&password=x&rating=great"),
+                (
+                    "POST",
+                    "/track/evaluate",
+                    "code=XF-20261123-0001&password=x&rating=great",
+                ),
                 ("POST", "/petition", "not multipart"),
                 ("POST", "/office/intake", "not multipart"),
                 ("POST", "/field/intake", "not multipart"),
@@ -209,18 +216,28 @@ async fn no_route_answers_5xx_to_a_stranger_or_the_wrong_role_and_nothing_change
         }
         // The citizen's form as a Chinese phone keyboard types it (full-width digits),
         // which once panicked the server: answered, never a dropped connection.
-        let reply = send(&app, as_who(petition_post(&[("resident_id", "１１０１０５１９４９１２３１００２Ｘ")]), None)).await;
+        let reply = send(
+            &app,
+            as_who(
+                petition_post(&[("resident_id", "１１０１０５１９４９１２３１００２Ｘ")]),
+                None,
+            ),
+        )
+        .await;
         no_server_error(label, "anonymous", "/petition full width", &reply);
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(
             !reply.body.contains("应为 18 位") && !reply.body.contains("校验位不对"),
             "{label}: the full-width ID was refused"
         );
-        assert_eq!(counts(&t.db).await, before, "{label}: a refused request changed something");
+        assert_eq!(
+            counts(&t.db).await,
+            before,
+            "{label}: a refused request changed something"
+        );
         // The wrong role's reads are refusals, and the project logs those.
-        let denied = t
-            .db
-            .audit_entries(
+        let denied =
+            t.db.audit_entries(
                 &AuditFilter {
                     action: Some(AuditAction::Denied),
                     ..AuditFilter::default()
@@ -288,10 +305,14 @@ async fn a_login_with_a_huge_username_stores_nothing_of_it() {
                 .expect("request"),
         )
         .await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {}", reply.body);
-        let logins = t
-            .db
-            .audit_entries(
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{label}: {}",
+            reply.body
+        );
+        let logins =
+            t.db.audit_entries(
                 &AuditFilter {
                     action: Some(AuditAction::Login),
                     ..AuditFilter::default()
@@ -303,24 +324,45 @@ async fn a_login_with_a_huge_username_stores_nothing_of_it() {
             .await
             .expect("audit");
         assert!(
-            logins.entries.iter().all(|e| e.username.as_deref().is_none_or(|u| u.len() < 100)),
+            logins
+                .entries
+                .iter()
+                .all(|e| e.username.as_deref().is_none_or(|u| u.len() < 100)),
             "{label}"
         );
         // And whatever reaches the log is cut to its limits there, not stored whole.
-        let mut entry = domain::audit::NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, Outcome::Failed);
+        let mut entry =
+            domain::audit::NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, Outcome::Failed);
         entry.username = Some(name.clone());
         entry.detail = Some("详".repeat(40_000));
         entry.user_agent = Some(name.clone());
         t.db.append_audit(&entry).await.expect("append");
-        let page = t
-            .db
-            .audit_entries(&AuditFilter::default(), &AuditScope::All, 0, Some(1))
-            .await
-            .expect("audit");
+        let page =
+            t.db.audit_entries(&AuditFilter::default(), &AuditScope::All, 0, Some(1))
+                .await
+                .expect("audit");
         let stored = &page.entries[0];
-        assert!(stored.username.as_deref().is_some_and(|u| u.chars().count() <= 64), "{label}");
-        assert!(stored.detail.as_deref().is_some_and(|d| d.chars().count() <= 1_000), "{label}");
-        assert!(stored.user_agent.as_deref().is_some_and(|d| d.chars().count() <= 256), "{label}");
+        assert!(
+            stored
+                .username
+                .as_deref()
+                .is_some_and(|u| u.chars().count() <= 64),
+            "{label}"
+        );
+        assert!(
+            stored
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.chars().count() <= 1_000),
+            "{label}"
+        );
+        assert!(
+            stored
+                .user_agent
+                .as_deref()
+                .is_some_and(|d| d.chars().count() <= 256),
+            "{label}"
+        );
     }
 }
 
@@ -340,21 +382,29 @@ async fn pages_with_a_form_token_or_office_data_are_never_cached() {
         let reply = send(&app, as_who(common::get(page), cookie)).await;
         assert_eq!(reply.status, StatusCode::OK, "{page}");
         assert_eq!(
-            reply.headers.get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap_or("")),
+            reply
+                .headers
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap_or("")),
             Some("no-store"),
             "{page}"
         );
     }
     let petition = send(&app, common::get("/petition")).await;
     assert!(
-        petition.body.contains("name=\"challenge_token\" autocomplete=\"off\""),
+        petition
+            .body
+            .contains("name=\"challenge_token\" autocomplete=\"off\""),
         "the token must not be restored by the browser"
     );
     // A field page stays cacheable: the phone keeps it for use without signal.
     let officer = login(&app, "officer").await;
     let field = send(&app, as_who(common::get("/field"), Some(&officer))).await;
     assert_ne!(
-        field.headers.get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap_or("")),
+        field
+            .headers
+            .get(header::CACHE_CONTROL)
+            .map(|v| v.to_str().unwrap_or("")),
         Some("no-store")
     );
 }

@@ -642,21 +642,30 @@ async fn a_late_weekly_report_cannot_be_backdated_past_a_sync_it_missed() {
         };
         let officer = phone("officer").await;
         let neighbour = phone("neighbour").await;
-        let at = |c: &Caller, when| Caller { now: when, ..c.clone() };
+        let at = |c: &Caller, when| Caller {
+            now: when,
+            ..c.clone()
+        };
         // The officer's phone syncs after the deadline with nothing queued, and the next
         // day sends a weekly report that claims to be from before the deadline.
-        field::pull(&db, &at(&officer, due + Duration::hours(2)), 0).await.unwrap();
+        field::pull(&db, &at(&officer, due + Duration::hours(2)), 0)
+            .await
+            .unwrap();
         let zero = json!({"village_id": d.village, "week": week.to_string(), "zero": true});
         let mut r = record(&uuid(30), "officer", "weekly_report", zero);
         r["created_at"] = json!((due - Duration::hours(1)).to_rfc3339());
-        let got = field::push(&db, &at(&officer, due + Duration::days(1)), &batch(vec![r])).await.unwrap();
+        let got = field::push(&db, &at(&officer, due + Duration::days(1)), &batch(vec![r]))
+            .await
+            .unwrap();
         assert_eq!(statuses(&got), ["stored"], "{label}");
         // The neighbour's phone was offline from before the deadline until today: its
         // report, finished before the deadline, is on time.
         let zero = json!({"village_id": d.other_village, "week": week.to_string(), "zero": true});
         let mut r = record(&uuid(31), "neighbour", "weekly_report", zero);
         r["created_at"] = json!((due - Duration::hours(1)).to_rfc3339());
-        let got = field::push(&db, &at(&neighbour, due + Duration::days(1)), &batch(vec![r])).await.unwrap();
+        let got = field::push(&db, &at(&neighbour, due + Duration::days(1)), &batch(vec![r]))
+            .await
+            .unwrap();
         assert_eq!(statuses(&got), ["stored"], "{label}");
 
         let clerk = Caller {

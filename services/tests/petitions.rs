@@ -382,7 +382,10 @@ async fn a_used_form_key_never_files_a_second_form_under_the_first_ones_receipt(
             panic!("{label}: {r:?}")
         };
         assert_eq!(
-            errors.iter().map(|e| (e.field.as_str(), e.problem)).collect::<Vec<_>>(),
+            errors
+                .iter()
+                .map(|e| (e.field.as_str(), e.problem))
+                .collect::<Vec<_>>(),
             [("challenge", Problem::AlreadySent)],
             "{label}"
         );
@@ -399,7 +402,9 @@ async fn a_used_form_key_never_files_a_second_form_under_the_first_ones_receipt(
             .unwrap();
         assert_eq!(again, first, "{label}");
         let clerk = staff(&db, "clerk").await;
-        let page = petition::registry(&db, &clerk, &RegistryFilter::default()).await.unwrap();
+        let page = petition::registry(&db, &clerk, &RegistryFilter::default())
+            .await
+            .unwrap();
         assert_eq!(page.total, Some(2), "{label}");
     }
 }
@@ -416,7 +421,12 @@ async fn full_width_digits_typed_on_a_phone_file_the_petition() {
         let receipt = petition::submit_online(&db, &public("203.0.113.8", now), &f, &[], &answer)
             .await
             .unwrap();
-        let who = db.petition_identity(receipt.id).await.unwrap().unwrap().petitioner;
+        let who = db
+            .petition_identity(receipt.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .petitioner;
         assert_eq!(who.resident_id.as_deref(), Some("11010519491231002X"), "{label}");
         assert_eq!(who.phone.as_deref(), Some("13800138000"), "{label}");
         // The tracking code and password typed in full width find it too.
@@ -445,9 +455,10 @@ async fn tracking_counts_failed_look_ups_per_address_and_per_code_and_never_a_fo
         let d = demo(&db).await;
         let now = t0() + Duration::minutes(1);
         let answer = answered(&db, t0()).await;
-        let receipt = petition::submit_online(&db, &public("203.0.113.9", now), &form(d.village), &[], &answer)
-            .await
-            .unwrap();
+        let receipt =
+            petition::submit_online(&db, &public("203.0.113.9", now), &form(d.village), &[], &answer)
+                .await
+                .unwrap();
         // A village office behind one address looks its petitions up all day.
         let village = public("198.51.100.50", now);
         for _ in 0..petition::LOOKUPS_PER_ADDRESS + 5 {
@@ -458,15 +469,33 @@ async fn tracking_counts_failed_look_ups_per_address_and_per_code_and_never_a_fo
         // Guesses at one code from many addresses stop at the code's limit, and then the
         // right password waits too (the guesser cannot tell which try was right).
         for i in 0..petition::LOOKUPS_PER_CODE {
-            let r = petition::track(&db, &public(&format!("192.0.2.{i}"), now), &receipt.tracking_code, "WRONGPASS2").await;
+            let r = petition::track(
+                &db,
+                &public(&format!("192.0.2.{i}"), now),
+                &receipt.tracking_code,
+                "WRONGPASS2",
+            )
+            .await;
             assert!(matches!(r, Err(ServiceError::TrackingFailed)), "{label}: {r:?}");
         }
-        let r = petition::track(&db, &public("192.0.2.200", now), &receipt.tracking_code, &receipt.query_password).await;
+        let r = petition::track(
+            &db,
+            &public("192.0.2.200", now),
+            &receipt.tracking_code,
+            &receipt.query_password,
+        )
+        .await;
         assert!(matches!(r, Err(ServiceError::RateLimited(_))), "{label}: {r:?}");
         // Failures from one address stop at the address's limit, whatever the codes.
         let guesser = public("198.51.100.66", now);
         for i in 0..petition::LOOKUPS_PER_ADDRESS {
-            let r = petition::track(&db, &guesser, &format!("XF-20261123-{:04}", 100 + i), "WRONGPASS2").await;
+            let r = petition::track(
+                &db,
+                &guesser,
+                &format!("XF-20261123-{:04}", 100 + i),
+                "WRONGPASS2",
+            )
+            .await;
             assert!(matches!(r, Err(ServiceError::TrackingFailed)), "{label}: {r:?}");
         }
         let r = petition::track(&db, &guesser, "XF-20261123-0999", "WRONGPASS2").await;
@@ -559,7 +588,10 @@ async fn a_department_sees_nothing_of_the_people_a_petition_names() {
                 assert!(!text.contains(name), "{label}: {name} reached the department");
             }
             assert!(
-                matches!(petition::identity(&db, &handler, id).await, Err(ServiceError::NotFound)),
+                matches!(
+                    petition::identity(&db, &handler, id).await,
+                    Err(ServiceError::NotFound)
+                ),
                 "{label}"
             );
         }
@@ -568,7 +600,11 @@ async fn a_department_sees_nothing_of_the_people_a_petition_names() {
         assert_eq!(named.representatives, ["代表甲", "代表乙"], "{label}");
         assert_eq!(named.petitioner.name, "申诉人丙", "{label}");
         let named = petition::identity(&db, &clerk, filed.id).await.unwrap();
-        assert_eq!(named.agent_consent.as_deref(), Some("王五本人当面同意代理"), "{label}");
+        assert_eq!(
+            named.agent_consent.as_deref(),
+            Some("王五本人当面同意代理"),
+            "{label}"
+        );
         let reads = db
             .audit_entries(
                 &AuditFilter {

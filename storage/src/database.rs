@@ -193,7 +193,9 @@ async fn postgres_up_to_date(pool: &PgPool) -> bool {
     let Ok(applied) = applied else {
         return false;
     };
-    POSTGRES_MIGRATIONS
-        .iter()
-        .all(|m| applied.iter().any(|(v, c)| *v == m.version && c.as_slice() == &*m.checksum))
+    POSTGRES_MIGRATIONS.iter().all(|m| {
+        applied
+            .iter()
+            .any(|(v, c)| *v == m.version && c.as_slice() == &*m.checksum)
+    })
 }

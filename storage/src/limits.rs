@@ -56,11 +56,12 @@ macro_rules! check_limits {
                 .bind(limit.since)
                 .execute(&mut *$tx)
                 .await?;
-            let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM public_submission WHERE key = $1 AND at >= $2")
-                .bind(&limit.key)
-                .bind(limit.since)
-                .fetch_one(&mut *$tx)
-                .await?;
+            let used: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM public_submission WHERE key = $1 AND at >= $2")
+                    .bind(&limit.key)
+                    .bind(limit.since)
+                    .fetch_one(&mut *$tx)
+                    .await?;
             if used >= limit.max {
                 return ($over)(i);
             }

@@ -8,9 +8,8 @@ use domain::audit::NewAuditEntry;
 use domain::intake::{NewPetition, PetitionerIdentity, ReportedParty};
 use domain::petition::{Channel, DecisionOutcome, PetitionKind, PetitionState, Rating, Step};
 use domain::registry::{
-    AttachmentInfo, COUNT_CAP, ClockDates, Decision, PAGE_SIZE, PetitionDetail, PetitionIdentity, PetitionSummary,
-    PublicEvent,
-    PublicStatus, RegistryFilter, RegistryPage, Sort, TimelineEvent, deadlines,
+    AttachmentInfo, COUNT_CAP, ClockDates, Decision, PAGE_SIZE, PetitionDetail, PetitionIdentity,
+    PetitionSummary, PublicEvent, PublicStatus, RegistryFilter, RegistryPage, Sort, TimelineEvent, deadlines,
 };
 use sqlx::{QueryBuilder, Row};
 
@@ -137,7 +136,13 @@ impl PetitionScope {
 }
 
 type PlaceRow = (i64, i64, Option<i64>, Option<i64>, Option<i64>, String, bool);
-type IdentityRow = (String, Option<String>, Option<String>, Option<String>, Option<String>);
+type IdentityRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 const SUMMARY_COLUMNS: &str = "p.id, p.tracking_code, p.channel, p.kind, p.state, p.subject, \
      v.name AS village_name, d.name AS department_name, p.received_at, p.collective";

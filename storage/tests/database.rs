@@ -1,9 +1,9 @@
 //! The storage suite: every case runs against SQLite and PostgreSQL.
 
+use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
 use domain::org::OrgUnitKind;
 use domain::{FieldError, Problem};
 use storage::testing as common;
-use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
 use storage::{AuditScope, Database, Engine, StorageError};
 
 #[tokio::test]
@@ -218,12 +218,15 @@ async fn the_audit_log_cannot_be_replaced_on_sqlite() {
     )
     .await;
     assert!(replaced.is_err_and(|e| e.contains("append-only")));
-    assert!(exec(&t.db, "UPDATE audit_log SET action = 'forged'").await.is_err());
-    let page = t
-        .db
-        .audit_entries(&AuditFilter::default(), &AuditScope::All, 0, None)
-        .await
-        .unwrap();
+    assert!(
+        exec(&t.db, "UPDATE audit_log SET action = 'forged'")
+            .await
+            .is_err()
+    );
+    let page =
+        t.db.audit_entries(&AuditFilter::default(), &AuditScope::All, 0, None)
+            .await
+            .unwrap();
     assert_eq!(page.entries.len(), 1);
     assert_eq!(page.entries[0].action, "login");
 }
@@ -250,7 +253,9 @@ async fn on_postgresql_the_app_runs_under_a_role_that_cannot_touch_the_audit_log
     }
     let (scheme_user, rest) = url.split_once('@').unwrap();
     let (scheme, _) = scheme_user.rsplit_once('/').unwrap();
-    let app = Database::connect(&format!("{scheme}/{role}@{rest}")).await.unwrap();
+    let app = Database::connect(&format!("{scheme}/{role}@{rest}"))
+        .await
+        .unwrap();
     // Starting the server migrates: with nothing to do it needs no DDL.
     app.migrate().await.unwrap();
     app.seed_demo().await.unwrap();

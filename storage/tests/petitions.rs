@@ -503,10 +503,20 @@ async fn secrets_are_made_once_and_submissions_counted() {
         // Used up: nothing more is counted, for any of the limits asked together.
         let both = [limit("code:X", 5, since), limit("addr:1.2.3.4", 3, since)];
         assert_eq!(db.take_uses(&both, t0()).await.unwrap(), Err(1), "{label}");
-        let fresh = db.take_uses(&[limit("code:X", 1, since)], t0()).await.unwrap().unwrap();
+        let fresh = db
+            .take_uses(&[limit("code:X", 1, since)], t0())
+            .await
+            .unwrap()
+            .unwrap();
         // A use given back no longer counts.
         db.give_back_uses(&fresh).await.unwrap();
-        assert!(db.take_uses(&[limit("code:X", 1, since)], t0()).await.unwrap().is_ok(), "{label}");
+        assert!(
+            db.take_uses(&[limit("code:X", 1, since)], t0())
+                .await
+                .unwrap()
+                .is_ok(),
+            "{label}"
+        );
         // Older than the window: counts for nothing.
         let later = t0() + Duration::hours(2);
         assert!(
