@@ -140,22 +140,25 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Cells>> {
             }
             Err(_) => return Err(file_problem(Problem::UnknownValue)),
         };
-        let declared = reader.dimensions();
-        if !within_limits(declared.end) {
-            return Err(file_problem(Problem::TooLong));
-        }
+        // The declared dimension also counts cells that only carry formatting (a
+        // template with borders down to row 10,000): cells are counted as they are
+        // read, every one against the budget, and those holding data must lie within
+        // the limits. Nothing is sized from the declaration.
         let mut found: Vec<((u32, u32), String)> = Vec::new();
         while let Some(cell) = reader
             .next_cell()
             .map_err(|_| file_problem(Problem::UnknownValue))?
         {
             budget.read += 1;
-            if budget.read > MAX_CELLS || !within_limits(cell.get_position()) {
+            if budget.read > MAX_CELLS {
                 return Err(file_problem(Problem::TooLong));
             }
             let value = cell.get_value();
             if *value == calamine::DataRef::Empty {
                 continue;
+            }
+            if !within_limits(cell.get_position()) {
+                return Err(file_problem(Problem::TooLong));
             }
             budget.text += text_len(value);
             if budget.text > MAX_TEXT_BYTES {

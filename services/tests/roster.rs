@@ -122,6 +122,34 @@ async fn a_good_workbook_is_imported_whole_and_its_people_can_log_in() {
 }
 
 #[tokio::test]
+async fn a_template_formatted_far_below_its_rows_still_imports() {
+    // Offices keep templates with borders drawn down to row 10,000: those cells hold no
+    // data, and the sheet's declared size counts them.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("单位").unwrap();
+    for (r, row) in (0_u32..).zip(UNITS.iter()) {
+        for (c, cell) in (0_u16..).zip(row.iter()) {
+            sheet.write_string(r, c, *cell).unwrap();
+        }
+    }
+    let border = rust_xlsxwriter::Format::new().set_border(rust_xlsxwriter::FormatBorder::Thin);
+    for r in 5..10_000 {
+        for c in 0..4 {
+            sheet.write_blank(r, c, &border).unwrap();
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let db = testing::sqlite().await;
+    db.db.migrate().await.unwrap();
+    let caller = admin(&db.db).await;
+    let report = import(&db.db, &caller, "模板.xlsx", bytes)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(report.units, 4);
+}
+
+#[tokio::test]
 async fn one_bad_row_refuses_the_file_and_lists_every_problem() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
         let caller = admin(&db).await;
