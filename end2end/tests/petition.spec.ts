@@ -34,6 +34,11 @@ async function fillPetition(page: Page, p: Petition): Promise<void> {
   await page.getByLabel("电话").fill(p.phone);
   if (p.files) await page.getByLabel("附件", { exact: true }).setInputFiles(p.files);
   await page.getByRole("checkbox").check();
+  await answerChallenge(page);
+}
+
+/** Works out the sum in the form's check question and types the answer. */
+async function answerChallenge(page: Page): Promise<void> {
   const question = await page.locator("label[for=challenge]").innerText();
   const [, a, b] = question.match(/(\d+) 加 (\d+)/) ?? [];
   await page.getByLabel(/验证问题/).fill(String(Number(a) + Number(b)));
@@ -163,6 +168,76 @@ test("the form checks each field as the person leaves it", async ({ page }) => {
   await expect(page.locator("#resident_id-error")).toContainText("校验位不对");
   await page.getByLabel("身份证号").fill("11010519491231002X");
   await expect(page.locator("#resident_id-error")).toHaveCount(0);
+});
+
+test("an ID and phone typed in full-width digits are accepted as ASCII", async ({ page }) => {
+  await page.goto("/petition");
+  await hydrated(page);
+  const loaded = Date.now();
+  await fillPetition(page, {
+    subject: "全角数字",
+    content: "手机输入法打出的全角数字。",
+    phone: "１３８００１３８００９",
+    residentId: "１１０１０５１９４９１２３１００２ｘ",
+  });
+  // Leaving each field shows what will be stored, and no problem.
+  await expect(page.getByLabel("身份证号")).toHaveValue("11010519491231002x");
+  await expect(page.getByLabel("电话")).toHaveValue("13800138009");
+  await expect(page.locator("#resident_id-error")).toHaveCount(0);
+  await expect(page.locator("#phone-error")).toHaveCount(0);
+  await page.waitForTimeout(Math.max(0, 3300 - (Date.now() - loaded)));
+  await page.getByRole("button", { name: "提交" }).click();
+  await expect(page.getByRole("heading", { name: "受理回执" })).toBeVisible();
+});
+
+test("a stale form token never files a second citizen's petition under the first one's receipt", async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(60_000);
+  // The first citizen files at the village PC; the page they used is no longer kept.
+  await page.goto("/petition");
+  const used = await page.locator("input[name=challenge_token]").inputValue();
+  const loaded = Date.now();
+  await fillPetition(page, { subject: "第一位的事", content: "第一位村民的内容。", phone: "13800138011" });
+  await page.waitForTimeout(Math.max(0, 3300 - (Date.now() - loaded)));
+  await page.getByRole("button", { name: "提交" }).click();
+  await expect(page.getByRole("heading", { name: "受理回执" })).toBeVisible();
+  const first = (await page.locator("#tracking-code").innerText()).trim();
+  const firstPassword = (await page.locator("#query-password").innerText()).trim();
+
+  // The next citizen gets a form whose hidden token the browser restored from before.
+  const next = await (await browser.newContext()).newPage();
+  await next.goto("/petition");
+  await hydrated(next);
+  await next.locator("input[name=challenge_token]").evaluate((el, t) => ((el as HTMLInputElement).value = t), used);
+  const again = Date.now();
+  await fillPetition(next, {
+    subject: "第二位的事",
+    content: "第二位村民的内容。",
+    phone: "13900139011",
+    residentId: "440524198001010013",
+  });
+  await next.waitForTimeout(Math.max(0, 3300 - (Date.now() - again)));
+  const refused = next.waitForResponse((r) => r.url().endsWith("/petition") && r.request().method() === "POST");
+  await next.getByRole("button", { name: "提交" }).click();
+  expect((await refused).status()).toBe(422);
+  await expect(next.locator("#challenge-error")).toContainText("这份表单已经提交过了");
+  // Nothing of the first petition is shown; what the second citizen typed is kept.
+  await expect(next.getByText(first)).toHaveCount(0);
+  expect(await next.content()).not.toContain(firstPassword);
+  await expect(next.getByLabel("标题")).toHaveValue("第二位的事");
+  await expect(next.getByLabel("电话")).toHaveValue("13900139011");
+  // The fresh form files it as its own petition.
+  expect(await next.locator("input[name=challenge_token]").inputValue()).not.toBe(used);
+  const fresh = Date.now();
+  await answerChallenge(next);
+  await next.waitForTimeout(Math.max(0, 3300 - (Date.now() - fresh)));
+  await next.getByRole("button", { name: "提交" }).click();
+  await expect(next.getByRole("heading", { name: "受理回执" })).toBeVisible();
+  const second = (await next.locator("#tracking-code").innerText()).trim();
+  expect(second).toMatch(/^XF-\d{8}-\d{4}$/);
+  expect(second).not.toBe(first);
 });
 
 test.describe("without JavaScript", () => {

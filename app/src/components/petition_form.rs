@@ -325,6 +325,16 @@ fn FormChecks(source: IntakeSource, today: chrono::NaiveDate, children: Children
 /// The browser's side of `FormChecks`: reading the form and writing the messages.
 #[cfg(feature = "hydrate")]
 mod checks {
+    /// Fields read as digits and codes: shown in ASCII once left.
+    const NORMALISED: [&str; 6] = [
+        "resident_id",
+        "phone",
+        "batch_count",
+        "person_count",
+        "received_on",
+        "challenge",
+    ];
+
     use std::collections::HashSet;
 
     use domain::FieldError;
@@ -362,6 +372,17 @@ mod checks {
             touched.update_value(|t| {
                 t.insert(name.clone());
             });
+            // Digits typed on a Chinese keyboard come full width: the field shows what
+            // the server will store.
+            if NORMALISED.contains(&name.as_str())
+                && let Some(input) = target.dyn_ref::<web_sys::HtmlInputElement>()
+            {
+                let typed = input.value();
+                let folded = domain::validation::half_width(&typed);
+                if folded != typed {
+                    input.set_value(&folded);
+                }
+            }
         }
         let mut fresh = check_form(&read_form(&form), source, today)
             .err()
