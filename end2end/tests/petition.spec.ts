@@ -200,17 +200,18 @@ test("a stale form token never files a second citizen's petition under the first
   const used = await page.locator("input[name=challenge_token]").inputValue();
   const loaded = Date.now();
   await fillPetition(page, { subject: "第一位的事", content: "第一位村民的内容。", phone: "13800138011" });
+  const usedAnswer = await page.getByLabel(/验证问题/).inputValue();
   await page.waitForTimeout(Math.max(0, 3300 - (Date.now() - loaded)));
   await page.getByRole("button", { name: "提交" }).click();
   await expect(page.getByRole("heading", { name: "受理回执" })).toBeVisible();
   const first = (await page.locator("#tracking-code").innerText()).trim();
   const firstPassword = (await page.locator("#query-password").innerText()).trim();
 
-  // The next citizen gets a form whose hidden token the browser restored from before.
+  // The next citizen gets the form as the browser restored it from before: the first
+  // one's token and question (answered right).
   const next = await (await browser.newContext()).newPage();
   await next.goto("/petition");
   await hydrated(next);
-  await next.locator("input[name=challenge_token]").evaluate((el, t) => ((el as HTMLInputElement).value = t), used);
   const again = Date.now();
   await fillPetition(next, {
     subject: "第二位的事",
@@ -218,6 +219,8 @@ test("a stale form token never files a second citizen's petition under the first
     phone: "13900139011",
     residentId: "440524198001010013",
   });
+  await next.locator("input[name=challenge_token]").evaluate((el, t) => ((el as HTMLInputElement).value = t), used);
+  await next.getByLabel(/验证问题/).fill(usedAnswer);
   await next.waitForTimeout(Math.max(0, 3300 - (Date.now() - again)));
   const refused = next.waitForResponse((r) => r.url().endsWith("/petition") && r.request().method() === "POST");
   await next.getByRole("button", { name: "提交" }).click();

@@ -199,4 +199,12 @@ mod tests {
         let bytes = to_xlsx("台账", ["村"], rows.into_iter()).unwrap();
         assert_eq!(&bytes[..2], b"PK");
     }
+
+    #[test]
+    fn a_value_longer_than_a_cell_holds_is_cut_not_a_failed_file() {
+        // Excel keeps 32,767 characters in a cell; rust_xlsxwriter refuses more.
+        let rows = vec![["详".repeat(40_000), "a".repeat(XLSX_CELL_MAX)]];
+        let bytes = to_xlsx("审计日志", ["详情", "名"], rows.into_iter()).unwrap();
+        assert_eq!(&bytes[..2], b"PK");
+    }
 }
