@@ -232,6 +232,45 @@ mod tests {
         assert!(!is_local_path(""));
     }
 
+    /// The two locale files name the same texts, and every problem code a rule can answer
+    /// has its sentence in both: a missing one would show a key to a person.
+    #[test]
+    fn both_languages_have_every_text_and_every_problem() {
+        use std::collections::BTreeSet;
+        fn leaves(path: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) {
+            match value.as_object() {
+                Some(map) => {
+                    for (key, inner) in map {
+                        let path = if path.is_empty() {
+                            key.clone()
+                        } else {
+                            format!("{path}.{key}")
+                        };
+                        leaves(&path, inner, out);
+                    }
+                }
+                None => {
+                    out.insert(path.to_owned());
+                }
+            }
+        }
+        let keys = |text: &str| {
+            let value: serde_json::Value = serde_json::from_str(text).expect("locale file is JSON");
+            let mut out = BTreeSet::new();
+            leaves("", &value, &mut out);
+            out
+        };
+        let zh = keys(include_str!("../locales/zh-CN.json"));
+        let en = keys(include_str!("../locales/en.json"));
+        assert_eq!(
+            zh.symmetric_difference(&en).collect::<Vec<_>>(),
+            Vec::<&String>::new()
+        );
+        for p in domain::Problem::ALL {
+            assert!(zh.contains(&format!("problem.{}", p.code())), "{}", p.code());
+        }
+    }
+
     #[test]
     fn cookie_values_are_found_by_exact_name() {
         let header = "a=1; i18n_pref_locale=en;  minqing_session=abc";
