@@ -29,6 +29,31 @@ pub enum IntakeSource {
     Agent,
 }
 
+/// The names of [`PetitionForm`]'s fields, in its order: as the page posts them, and the
+/// order `check_form` reports problems in.
+pub const FORM_FIELDS: [&str; 20] = [
+    "channel",
+    "kind",
+    "village_id",
+    "subject",
+    "content",
+    "request",
+    "facts_reasons",
+    "name",
+    "resident_id",
+    "phone",
+    "address",
+    "person_count",
+    "batch_count",
+    "representatives",
+    "reported_name",
+    "reported_unit",
+    "reported_details",
+    "received_on",
+    "consent",
+    "agent_consent",
+];
+
 /// The form exactly as typed: every field a string, so a form that fails its checks can
 /// be shown again with nothing lost.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

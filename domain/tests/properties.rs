@@ -22,7 +22,9 @@ use domain::field::{
     kinds_from_rows,
 };
 use domain::handling::{MAX_EXTENSION_DAYS, StepForm, StepInput, check_step};
-use domain::intake::{IntakeSource, NAME_MAX, PetitionForm, check_field, check_form, check_received_on};
+use domain::intake::{
+    FORM_FIELDS, IntakeSource, NAME_MAX, PetitionForm, check_field, check_form, check_received_on,
+};
 use domain::office::OfficeInfo;
 use domain::petition::{
     Channel, MAX_REPRESENTATIVES, PetitionKind, QUERY_PASSWORD_ALPHABET, SUBJECT_MAX, Step, TEXT_MAX,
@@ -590,30 +592,6 @@ proptest! {
 
 // ---------------------------------------------------------------------------------------
 // The petition form, step forms and dates
-
-/// PetitionForm's fields in their order: the order errors are reported in.
-const FORM_FIELDS: [&str; 20] = [
-    "channel",
-    "kind",
-    "village_id",
-    "subject",
-    "content",
-    "request",
-    "facts_reasons",
-    "name",
-    "resident_id",
-    "phone",
-    "address",
-    "person_count",
-    "batch_count",
-    "representatives",
-    "reported_name",
-    "reported_unit",
-    "reported_details",
-    "received_on",
-    "consent",
-    "agent_consent",
-];
 
 /// How much of a valid value is replaced by anything: nothing (then it must pass), a
 /// field or two (then the refusal must name them), or everything.

@@ -32,13 +32,15 @@ pub async fn peer_address(mut request: Request<Body>, next: Next) -> Response {
     next.run(request).await
 }
 
-/// How many reverse proxies stand in front of the server (`MINQING_TRUST_PROXY`).
+/// How many reverse proxies stand in front of the server (`MINQING_TRUST_PROXY`), read
+/// once per process.
 fn trusted_proxies() -> usize {
-    match std::env::var("MINQING_TRUST_PROXY").as_deref() {
+    static HOPS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *HOPS.get_or_init(|| match std::env::var("MINQING_TRUST_PROXY").as_deref() {
         Ok("true") => 1,
         Ok(n) => n.trim().parse().unwrap_or(0),
         Err(_) => 0,
-    }
+    })
 }
 
 /// The client's address as `hops` trusted proxies report it: each appends the address
@@ -132,7 +134,10 @@ pub async fn no_store_pages(request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path();
     let private = ["/office", "/account", "/petition", "/field/intake"]
         .iter()
-        .any(|p| path == *p || path.starts_with(&format!("{p}/")));
+        .any(|p| {
+            path.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        });
     let mut response = next.run(request).await;
     if private && !response.headers().contains_key(header::CACHE_CONTROL) {
         response

@@ -42,3 +42,23 @@ impl Caller {
         entry
     }
 }
+
+impl Caller {
+    /// Logs a refusal (`action` on the record of `kind` and `record_id`) and answers "not
+    /// found": outside their scope, a caller learns nothing, not even that it exists.
+    pub(crate) async fn refused(
+        &self,
+        db: &storage::Database,
+        action: AuditAction,
+        kind: domain::policy::ResourceKind,
+        record_id: Option<String>,
+    ) -> crate::ServiceError {
+        let mut entry = self.audit(action, Outcome::Denied);
+        entry.record_kind = Some(kind.as_str().into());
+        entry.record_id = record_id;
+        match db.append_audit(&entry).await {
+            Ok(()) => crate::ServiceError::NotFound,
+            Err(e) => e.into(),
+        }
+    }
+}

@@ -49,13 +49,10 @@ fn body_hash(record_type: RecordType, body: &serde_json::Value) -> String {
 
 /// Logs a refusal of something in the field and answers "not found".
 async fn deny(db: &Database, caller: &Caller, record_id: Option<&str>) -> ServiceError {
-    let mut entry = caller.audit(AuditAction::Denied, AuditOutcome::Denied);
-    entry.record_kind = Some(ResourceKind::FieldReport.as_str().into());
-    entry.record_id = record_id.map(str::to_owned);
-    if let Err(e) = db.append_audit(&entry).await {
-        return e.into();
-    }
-    ServiceError::NotFound
+    let id = record_id.map(str::to_owned);
+    caller
+        .refused(db, AuditAction::Denied, ResourceKind::FieldReport, id)
+        .await
 }
 
 /// The caller's field grants (info officer, grid worker) in their first field township.

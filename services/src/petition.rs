@@ -351,13 +351,10 @@ async fn location_of(db: &Database, place: &PetitionPlace) -> Result<Location> {
 
 /// Logs a refusal and answers "not found".
 async fn deny(db: &Database, caller: &Caller, petition_id: Option<i64>) -> ServiceError {
-    let mut entry = caller.audit(AuditAction::Denied, Outcome::Denied);
-    entry.record_kind = Some(ResourceKind::Petition.as_str().into());
-    entry.record_id = petition_id.map(|id| id.to_string());
-    if let Err(e) = db.append_audit(&entry).await {
-        return e.into();
-    }
-    ServiceError::NotFound
+    let id = petition_id.map(|id| id.to_string());
+    caller
+        .refused(db, AuditAction::Denied, ResourceKind::Petition, id)
+        .await
 }
 
 /// The petition if the caller may `action` it, else "not found" (logged).

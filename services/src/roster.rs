@@ -117,8 +117,8 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
 
 /// Reads every sheet through calamine's streaming cell reader, never its dense
 /// `worksheet_range` (a sheet with cells in A1 and XFD1048576 would ask for hundreds of
-/// GB): the zip, each sheet's declared dimension and every cell are checked against the
-/// limits before anything is kept.
+/// GB): the zip's declared sizes and every cell are checked against the limits before
+/// anything is kept.
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Cells>> {
     use calamine::{Reader, Xlsx, XlsxError};
     check_zip(bytes)?;
@@ -288,13 +288,10 @@ pub async fn may_import(db: &Database, caller: &Caller) -> Result<i64> {
 
 /// Logs a refused import and answers "not found".
 async fn deny(db: &Database, caller: &Caller, township_id: Option<i64>) -> ServiceError {
-    let mut entry = caller.audit(AuditAction::ImportRoster, Outcome::Denied);
-    entry.record_kind = Some(ResourceKind::OrgUnit.as_str().into());
-    entry.record_id = township_id.map(|id| id.to_string());
-    if let Err(e) = db.append_audit(&entry).await {
-        return e.into();
-    }
-    ServiceError::NotFound
+    let id = township_id.map(|id| id.to_string());
+    caller
+        .refused(db, AuditAction::ImportRoster, ResourceKind::OrgUnit, id)
+        .await
 }
 
 /// Checks every sheet and builds the plan, or answers every problem found.

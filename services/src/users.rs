@@ -51,13 +51,9 @@ fn may(caller: &Caller, action: Action, user: &UserSummary) -> bool {
 }
 
 async fn deny(db: &Database, caller: &Caller, action: AuditAction, user_id: i64) -> ServiceError {
-    let mut entry = caller.audit(action, Outcome::Denied);
-    entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
-    entry.record_id = Some(user_id.to_string());
-    if let Err(e) = db.append_audit(&entry).await {
-        return e.into();
-    }
-    ServiceError::NotFound
+    caller
+        .refused(db, action, ResourceKind::UserAccount, Some(user_id.to_string()))
+        .await
 }
 
 /// The accounts the caller may see.

@@ -22,28 +22,7 @@ use crate::components::status::{field_error_text, textarea_text};
 use crate::i18n::*;
 
 /// Names of the form's fields, as posted (the server reads the same names).
-pub const FIELDS: [&str; 20] = [
-    "channel",
-    "kind",
-    "village_id",
-    "subject",
-    "content",
-    "request",
-    "facts_reasons",
-    "name",
-    "resident_id",
-    "phone",
-    "address",
-    "person_count",
-    "batch_count",
-    "representatives",
-    "reported_name",
-    "reported_unit",
-    "reported_details",
-    "received_on",
-    "consent",
-    "agent_consent",
-];
+pub const FIELDS: [&str; 20] = domain::intake::FORM_FIELDS;
 
 /// Sets one field of the form by its posted name.
 pub fn set_field(form: &mut PetitionForm, name: &str, value: String) {
