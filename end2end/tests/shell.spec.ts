@@ -83,6 +83,9 @@ test("a field page fetches its islands' code in a few bundled files", async ({ p
   // that step this page would fetch some two hundred wasm files.
   const problems = watchConsole(page);
   await loginAs(page, "officer");
+  // Logging in lands on the field home, whose own island code may still be on its way:
+  // let it arrive before counting what the report page fetches.
+  await page.waitForLoadState("networkidle");
   const wasm = new Set<string>();
   page.on("request", (request) => {
     const path = new URL(request.url()).pathname;
