@@ -64,7 +64,7 @@ struct Made {
     row: Row,
 }
 
-/// The columns of one `field_report` row, as `Database::push_records` writes them.
+/// The columns of one `field_report` row, as `Tx::push_records` writes them.
 struct Row {
     client_uuid: String,
     author: String,
@@ -272,7 +272,7 @@ async fn officers(db: &Database, villages: &[i64], n: usize) -> Result<Vec<Offic
                 phone: None,
                 grants: vec![(Role::InfoOfficer, officer.village_id)],
             };
-            db.create_user(&user, hash.as_deref().unwrap_or_default(), Utc::now())
+            services::demo::create_demo_user(db, &user, hash.as_deref().unwrap_or_default(), Utc::now())
                 .await
                 .map_err(|e| format!("create {}: {e}", officer.username))?;
         }

@@ -45,7 +45,9 @@ async fn add_user(t: &TestDb, username: &str, name: &str, role: Role, unit: i64)
         phone: None,
         grants: vec![(role, unit)],
     };
-    t.db.create_user(&user, &hash, Utc::now()).await.unwrap();
+    storage::testing::create_user(&t.db, &user, &hash, Utc::now())
+        .await
+        .unwrap();
 }
 
 fn record(
@@ -215,11 +217,10 @@ async fn a_clerk_sees_pushed_reports_urgent_first_and_another_township_sees_none
 
         // A clerk of another township: nothing in the list, the report is not found.
         let county = t.db.org_structure().await.unwrap().unwrap().township.parent_id;
-        let west =
-            t.db.create_org_unit(county, OrgUnitKind::Township, "西山乡", None)
-                .await
-                .unwrap();
-        t.db.create_org_unit(Some(west), OrgUnitKind::Village, "上坪村", None)
+        let west = storage::testing::create_org_unit(&t.db, county, OrgUnitKind::Township, "西山乡", None)
+            .await
+            .unwrap();
+        storage::testing::create_org_unit(&t.db, Some(west), OrgUnitKind::Village, "上坪村", None)
             .await
             .unwrap();
         add_user(&t, "westclerk", "西山乡文员", Role::Clerk, west).await;

@@ -173,8 +173,12 @@ pub async fn login(db: &Database, caller: &Caller, username: &str, password: &st
         .await?;
     let grants = db.grants(credentials.user_id).await?;
     let kind = SessionKind::for_roles(grants.iter().map(|g| g.role));
+    let user = current_user(db, credentials.user_id, kind)
+        .await?
+        .ok_or(ServiceError::LoginFailed)?;
     let (token, hash) = new_token();
-    db.create_session(&NewSession {
+    let mut tx = db.begin().await?;
+    tx.create_session(&NewSession {
         token_hash: &hash,
         user_id: credentials.user_id,
         kind,
@@ -183,16 +187,14 @@ pub async fn login(db: &Database, caller: &Caller, username: &str, password: &st
         user_agent: caller.user_agent.as_deref(),
     })
     .await?;
-    let user = current_user(db, credentials.user_id, kind)
-        .await?
-        .ok_or(ServiceError::LoginFailed)?;
     let caller = Caller {
         user: Some(user.clone()),
         ..caller.clone()
     };
     let mut entry = caller.audit(AuditAction::Login, Outcome::Ok);
     entry.detail = Some(kind.as_str().into());
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(LoggedIn { token, kind, user })
 }
 
@@ -264,14 +266,17 @@ pub async fn resolve_session(
 
 /// Ends the caller's session.
 pub async fn logout(db: &Database, caller: &Caller) -> Result<()> {
-    if let Some(hash) = &caller.session {
-        db.delete_session(hash).await?;
-        if caller.user.is_some() {
-            db.append_audit(&caller.audit(AuditAction::Logout, Outcome::Ok))
-                .await?;
-        }
+    let Some(hash) = &caller.session else {
+        return Ok(());
+    };
+    if caller.user.is_none() {
+        // A session whose account is gone: nothing of anyone's to record.
+        return Ok(db.delete_session(hash).await?);
     }
-    Ok(())
+    let mut tx = db.begin().await?;
+    tx.end_session(hash).await?;
+    tx.audit(&caller.audit(AuditAction::Logout, Outcome::Ok)).await?;
+    Ok(tx.commit().await?)
 }
 
 /// Changes the caller's own password. Their other sessions end (a phone that was lost
@@ -300,11 +305,13 @@ pub async fn change_password(
         return Err(FieldError::new("confirm_password", Problem::Mismatch).into());
     }
     let new_hash = hash_password(new).await?;
-    db.set_password_hash(user.user_id, &new_hash, caller.now, caller.session.as_deref())
+    let mut tx = db.begin().await?;
+    tx.set_password_hash(user.user_id, &new_hash, caller.now, caller.session.as_deref())
         .await?;
     let mut entry = caller.audit(AuditAction::ChangePassword, Outcome::Ok);
     entry.record_kind = Some("user_account".into());
     entry.record_id = Some(user.user_id.to_string());
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -2,8 +2,10 @@
 //! the same published password (README). Never run this on a real deployment.
 
 use chrono::{DateTime, Utc};
+use domain::audit::{AuditAction, NewAuditEntry, Outcome};
 use domain::auth::{NewUser, Role};
 use domain::org::OrgUnitKind;
+use domain::policy::ResourceKind;
 use storage::Database;
 
 use crate::Result;
@@ -50,8 +52,21 @@ pub async fn seed_demo_users(db: &Database, now: DateTime<Utc>) -> Result<usize>
             phone: None,
             grants: vec![(role, unit)],
         };
-        db.create_user(&user, &hash, now).await?;
+        create_demo_user(db, &user, &hash, now).await?;
         created += 1;
     }
     Ok(created)
+}
+
+/// Creates one demo or test account, audited as made by the command line (no user).
+pub async fn create_demo_user(db: &Database, user: &NewUser, hash: &str, now: DateTime<Utc>) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let id = tx.create_user(user, hash, now).await?;
+    let mut entry = NewAuditEntry::new(now, AuditAction::CreateUser, Outcome::Ok);
+    entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
+    entry.record_id = Some(id.to_string());
+    entry.detail = Some(format!("{} (demo)", user.username));
+    tx.audit(&entry).await?;
+    tx.commit().await?;
+    Ok(id)
 }

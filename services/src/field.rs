@@ -364,7 +364,7 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
     // What was answered before storing (malformed, author, duplicate, scope…) and
     // what storing came to, in batch order: the batch's `sync_push` entry counts both.
     let early: Vec<&Outcome> = results.iter().flatten().map(|r| &r.outcome).collect();
-    let audit = |stored: &[Stored]| {
+    let audit_entries = |stored: &[Stored]| {
         let mut entries = Vec::new();
         for (r, s) in ready.iter().zip(stored) {
             if let (Stored::Stored, Checked::Report(report)) = (s, &r.checked)
@@ -400,9 +400,13 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
         entries.push(entry);
         entries
     };
-    let stored = db
-        .push_records_audited(township, &entries, caller.now, &audit)
-        .await?;
+    // The records and their entries in one transaction: an urgent report is never kept
+    // without its entry. The batch's `sync_push` entry is written even when nothing new
+    // was stored (all duplicates or rejected), so every push is traced.
+    let mut tx = db.begin().await?;
+    let stored = tx.push_records(township, &entries, caller.now).await?;
+    tx.audit_all(&audit_entries(&stored)).await?;
+    tx.commit().await?;
     for (r, s) in ready.iter().zip(stored) {
         let outcome = match s {
             Stored::Stored => {
@@ -687,6 +691,15 @@ pub async fn append_photo(
     }
     let Some(received) = db.append_photo_chunk(upload.id, offset, chunk).await? else {
         let now = db.photo_upload(&upload.client_id).await?.unwrap_or(upload);
+        if !now.complete && now.received == now.byte_size {
+            // Every byte came, but finishing the file failed (its transaction did not
+            // commit): finish it on the resend, or it would never be.
+            let status = finish_upload(db, caller, &now).await?;
+            return Ok(Appended {
+                accepted: ends_the_file(&now),
+                status,
+            });
+        }
         // Not where the upload stands: either this very chunk was stored before (its
         // answer was lost; the phone goes on from the current offset), or the phone
         // must ask where to go on from.
@@ -700,38 +713,52 @@ pub async fn append_photo(
             accepted,
         });
     };
-    let mut status = PhotoStatus {
-        offset: received,
-        ..PhotoStatus::from(&upload)
-    };
-    if received == upload.byte_size {
-        let bytes = db.photo_bytes(upload.id).await?;
-        let hash_ok = hex(&Sha256::digest(&bytes)) == upload.sha256;
-        let type_ok = attachment::check(&bytes).is_ok_and(|m| m.as_str() == upload.media_type);
-        let mut entry = caller.audit(AuditAction::UploadPhoto, AuditOutcome::Ok);
-        entry.record_kind = Some("photo".into());
-        entry.record_id = Some(upload.client_id.clone());
-        entry.township_id = Some(upload.township_id);
-        if !(hash_ok && type_ok) {
-            db.reset_photo(upload.id).await?;
-            entry.outcome = AuditOutcome::Failed;
-            entry.detail = Some(if hash_ok { "type mismatch" } else { "hash mismatch" }.into());
-            db.append_audit(&entry).await?;
-            let problem = if hash_ok {
-                FieldError::new("media_type", Problem::FileTypeNotAllowed)
-            } else {
-                FieldError::new("sha256", Problem::Mismatch)
-            };
-            return Err(problem.into());
+    let status = if received == upload.byte_size {
+        finish_upload(db, caller, &PhotoUpload { received, ..upload }).await?
+    } else {
+        PhotoStatus {
+            offset: received,
+            ..PhotoStatus::from(&upload)
         }
-        db.complete_photo(upload.id, &bytes, caller.now).await?;
-        entry.detail = Some(format!("{} bytes", bytes.len()));
-        db.append_audit(&entry).await?;
-        status.complete = true;
-    }
+    };
     Ok(Appended {
         status,
         accepted: true,
+    })
+}
+
+/// Checks a fully received upload against its declaration and keeps it as the report's
+/// photo, or throws the bytes away; either with the audit entry that says so, in one
+/// transaction.
+async fn finish_upload(db: &Database, caller: &Caller, upload: &PhotoUpload) -> Result<PhotoStatus> {
+    let bytes = db.photo_bytes(upload.id).await?;
+    let hash_ok = hex(&Sha256::digest(&bytes)) == upload.sha256;
+    let type_ok = attachment::check(&bytes).is_ok_and(|m| m.as_str() == upload.media_type);
+    let mut entry = caller.audit(AuditAction::UploadPhoto, AuditOutcome::Ok);
+    entry.record_kind = Some("photo".into());
+    entry.record_id = Some(upload.client_id.clone());
+    entry.township_id = Some(upload.township_id);
+    let mut tx = db.begin().await?;
+    if !(hash_ok && type_ok) {
+        tx.reset_photo(upload.id).await?;
+        entry.outcome = AuditOutcome::Failed;
+        entry.detail = Some(if hash_ok { "type mismatch" } else { "hash mismatch" }.into());
+        tx.audit(&entry).await?;
+        tx.commit().await?;
+        let problem = if hash_ok {
+            FieldError::new("media_type", Problem::FileTypeNotAllowed)
+        } else {
+            FieldError::new("sha256", Problem::Mismatch)
+        };
+        return Err(problem.into());
+    }
+    tx.complete_photo(upload.id, &bytes, caller.now).await?;
+    entry.detail = Some(format!("{} bytes", bytes.len()));
+    tx.audit(&entry).await?;
+    tx.commit().await?;
+    Ok(PhotoStatus {
+        complete: true,
+        ..PhotoStatus::from(upload)
     })
 }
 
@@ -863,7 +890,8 @@ pub async fn inbox_step(
         .unwrap_or(Err(domain::petition::Refusal::NotYourStep))
         .map_err(ServiceError::Refused)?;
     let note = check_note(step, note)?;
-    let recorded = db
+    let mut tx = db.begin().await?;
+    let recorded = tx
         .record_inbox_step(&InboxStepRecord {
             report_id: place.id,
             step,
@@ -875,6 +903,7 @@ pub async fn inbox_step(
             note: note.as_deref(),
         })
         .await?;
+    // Someone moved it first: nothing was written, the transaction is dropped.
     if !recorded {
         return Err(ServiceError::Changed);
     }
@@ -883,7 +912,8 @@ pub async fn inbox_step(
     entry.record_id = Some(place.client_id.clone());
     entry.township_id = Some(place.township_id);
     entry.detail = Some(step.as_str().into());
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -963,7 +993,8 @@ pub async fn set_weekly_deadline(
         return Err(deny(db, caller, None).await);
     }
     let deadline = deadline.check()?;
-    db.set_weekly_deadline(township_id, deadline, me.user_id, caller.now)
+    let mut tx = db.begin().await?;
+    tx.set_weekly_deadline(township_id, deadline, me.user_id, caller.now)
         .await?;
     let mut entry = caller.audit(AuditAction::EditReportKinds, AuditOutcome::Ok);
     entry.township_id = Some(township_id);
@@ -977,7 +1008,8 @@ pub async fn set_weekly_deadline(
             ""
         }
     ));
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -994,11 +1026,13 @@ pub async fn set_report_kinds(
         return Err(deny(db, caller, None).await);
     }
     let kinds = check_kinds(kinds)?;
-    db.set_report_kinds(township_id, &kinds).await?;
+    let mut tx = db.begin().await?;
+    tx.set_report_kinds(township_id, &kinds).await?;
     let mut entry = caller.audit(AuditAction::EditReportKinds, AuditOutcome::Ok);
     entry.township_id = Some(township_id);
     entry.detail = Some(format!("{} kinds", kinds.len()));
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(())
 }
 

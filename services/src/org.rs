@@ -40,12 +40,14 @@ pub async fn create_unit(
         )));
     }
     let code = Some(code.trim()).filter(|c| !c.is_empty());
-    let id = db.create_org_unit(Some(parent_id), kind, name, code).await?;
+    let mut tx = db.begin().await?;
+    let id = tx.create_org_unit(Some(parent_id), kind, name, code).await?;
     let mut entry = caller.audit(AuditAction::CreateOrgUnit, Outcome::Ok);
     entry.record_kind = Some(ResourceKind::OrgUnit.as_str().into());
     entry.record_id = Some(id.to_string());
     entry.detail = Some(format!("{} {}", kind.as_str(), name.trim()));
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -83,12 +85,14 @@ pub async fn set_office_info(
         db.append_audit(&entry).await?;
         return Err(ServiceError::NotFound);
     }
-    db.set_office_info(township, &info, me.user_id, caller.now)
+    let mut tx = db.begin().await?;
+    tx.set_office_info(township, &info, me.user_id, caller.now)
         .await?;
     let mut entry = caller.audit(AuditAction::EditOfficeInfo, Outcome::Ok);
     entry.record_kind = Some("office_info".into());
     entry.record_id = Some(township.to_string());
     entry.township_id = Some(township);
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -21,7 +21,7 @@ use domain::registry::{
 use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
 use storage::{
-    Database, Inserted, NewAttachment, PetitionInsert, PetitionPlace, PetitionScope, StepChange, StepRecord,
+    Database, NewAttachment, PetitionInsert, PetitionPlace, PetitionScope, StepChange, StepRecord,
     StorageError, SubmissionLimit,
 };
 
@@ -198,16 +198,8 @@ pub async fn submit_online(
     let hash = secret_hash(&query_password);
     let attachments = attachments.unwrap_or_default();
     let content_hash = submission_hash(&petition, &attachments);
-    let audit = |stored: &Inserted| {
-        let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
-        entry.record_kind = Some(ResourceKind::Petition.as_str().into());
-        entry.record_id = Some(stored.id.to_string());
-        entry.township_id = Some(township_id);
-        entry.detail = Some(format!("online {}", stored.tracking_code));
-        entry
-    };
-    let inserted = db
-        .insert_petition(&PetitionInsert {
+    let (inserted, tx) = db
+        .begin_petition(&PetitionInsert {
             petition: &petition,
             state: PetitionState::Submitted,
             township_id,
@@ -221,7 +213,6 @@ pub async fn submit_online(
             consent_at: Some(now),
             attachments: &attachments,
             limits: &limits,
-            audit: &audit,
         })
         .await
         .map_err(|e| match e {
@@ -233,6 +224,17 @@ pub async fn submit_online(
             }
             other => other.into(),
         })?;
+    // A resent form found stored comes with no transaction: nothing written, nothing to
+    // audit.
+    if let Some(mut tx) = tx {
+        let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
+        entry.record_kind = Some(ResourceKind::Petition.as_str().into());
+        entry.record_id = Some(inserted.id.to_string());
+        entry.township_id = Some(township_id);
+        entry.detail = Some(format!("online {}", inserted.tracking_code));
+        tx.audit(&entry).await?;
+        tx.commit().await?;
+    }
     Ok(Receipt {
         id: inserted.id,
         tracking_code: inserted.tracking_code,
@@ -289,15 +291,8 @@ pub async fn intake(
     let hash = secret_hash(&query_password);
     let attachments = attachments.unwrap_or_default();
     let agent = (source == IntakeSource::Agent).then_some(me.user_id);
-    let audit = |stored: &Inserted| {
-        let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
-        entry.record_kind = Some(ResourceKind::Petition.as_str().into());
-        entry.record_id = Some(stored.id.to_string());
-        entry.township_id = Some(township_id);
-        entry.detail = Some(format!("{} {}", petition.channel.as_str(), stored.tracking_code));
-        entry
-    };
-    let inserted = db
+    let mut tx = db.begin().await?;
+    let inserted = tx
         .insert_petition(&PetitionInsert {
             petition: &petition,
             state,
@@ -312,9 +307,19 @@ pub async fn intake(
             consent_at: agent.map(|_| caller.now),
             attachments: &attachments,
             limits: &[],
-            audit: &audit,
         })
         .await?;
+    let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
+    entry.record_kind = Some(ResourceKind::Petition.as_str().into());
+    entry.record_id = Some(inserted.id.to_string());
+    entry.township_id = Some(township_id);
+    entry.detail = Some(format!(
+        "{} {}",
+        petition.channel.as_str(),
+        inserted.tracking_code
+    ));
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(Receipt {
         id: inserted.id,
         tracking_code: inserted.tracking_code,
@@ -585,7 +590,8 @@ pub async fn take_step(db: &Database, caller: &Caller, id: i64, step: Step, form
         (Some(a), Some(b)) => Some(format!("{a}\n{b}")),
         (a, b) => a.or(b),
     };
-    let recorded = db
+    let mut tx = db.begin().await?;
+    let recorded = tx
         .record_step(&StepRecord {
             petition_id: id,
             step,
@@ -600,6 +606,7 @@ pub async fn take_step(db: &Database, caller: &Caller, id: i64, step: Step, form
         })
         .await?;
     if !recorded {
+        // Nothing was written: the transaction is dropped.
         return Err(ServiceError::Changed);
     }
     let mut entry = caller.audit(AuditAction::PetitionStep, Outcome::Ok);
@@ -607,7 +614,8 @@ pub async fn take_step(db: &Database, caller: &Caller, id: i64, step: Step, form
     entry.record_id = Some(id.to_string());
     entry.township_id = Some(place.township_id);
     entry.detail = Some(step.as_str().into());
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -699,7 +707,8 @@ pub async fn evaluate(
     let StepInput::Evaluate { rating, comment } = &input else {
         return Err(ServiceError::Internal("evaluate checked as another step".into()));
     };
-    let recorded = db
+    let mut tx = db.begin().await?;
+    let recorded = tx
         .record_step(&StepRecord {
             petition_id: id,
             step: Step::Evaluate,
@@ -724,7 +733,8 @@ pub async fn evaluate(
     entry.record_id = Some(id.to_string());
     entry.township_id = Some(place.township_id);
     entry.detail = Some(format!("evaluate {}", rating.as_str()));
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     db.public_status(id).await?.ok_or(ServiceError::TrackingFailed)
 }
 

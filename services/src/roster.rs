@@ -516,9 +516,11 @@ pub async fn import(db: &Database, caller: &Caller, file_name: &str, bytes: Vec<
             return Err(e);
         }
     };
-    let (units, users) = db.import_roster(&plan, caller.now).await?;
+    let mut tx = db.begin().await?;
+    let (units, users) = tx.import_roster(&plan, caller.now).await?;
     let mut entry = caller.audit(AuditAction::ImportRoster, Outcome::Ok);
     entry.detail = Some(format!("{file_name}: {units} units, {users} accounts"));
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(ImportReport { units, users })
 }

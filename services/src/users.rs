@@ -106,13 +106,15 @@ pub async fn check_new_user(db: &Database, caller: &Caller, form: &NewUserForm) 
 pub async fn create(db: &Database, caller: &Caller, form: &NewUserForm) -> Result<i64> {
     let new = check_new_user(db, caller, form).await?;
     let hash = hash_password(&form.password).await?;
-    let id = db.create_user(&new, &hash, caller.now).await?;
+    let mut tx = db.begin().await?;
+    let id = tx.create_user(&new, &hash, caller.now).await?;
     let mut entry = caller.audit(AuditAction::CreateUser, Outcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(id.to_string());
     let roles: Vec<&str> = new.grants.iter().map(|(role, _)| role.as_str()).collect();
     entry.detail = Some(format!("{} {}", new.username, roles.join(",")));
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -128,11 +130,13 @@ pub async fn set_disabled(db: &Database, caller: &Caller, user_id: i64, disabled
     if disabled && Some(user.id) == caller.user.as_ref().map(|u| u.user_id) {
         return Err(FieldError::new("user", Problem::WrongScope).into());
     }
-    db.set_user_disabled(user.id, disabled).await?;
+    let mut tx = db.begin().await?;
+    tx.set_user_disabled(user.id, disabled).await?;
     let mut entry = caller.audit(action, Outcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(user.id.to_string());
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -141,11 +145,13 @@ pub async fn reset_password(db: &Database, caller: &Caller, user_id: i64, passwo
     let user = writable(db, caller, AuditAction::ResetPassword, user_id).await?;
     check_new_password(password, &user.username)?;
     let hash = hash_password(password).await?;
-    db.set_password_hash(user.id, &hash, caller.now, None).await?;
+    let mut tx = db.begin().await?;
+    tx.set_password_hash(user.id, &hash, caller.now, None).await?;
     let mut entry = caller.audit(AuditAction::ResetPassword, Outcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(user.id.to_string());
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -153,11 +159,13 @@ pub async fn reset_password(db: &Database, caller: &Caller, user_id: i64, passwo
 /// enabled; the person logs in again on their new phone.
 pub async fn revoke_sessions(db: &Database, caller: &Caller, user_id: i64) -> Result<u64> {
     let user = writable(db, caller, AuditAction::RevokeSessions, user_id).await?;
-    let ended = db.delete_sessions_of(user.id).await?;
+    let mut tx = db.begin().await?;
+    let ended = tx.delete_sessions_of(user.id).await?;
     let mut entry = caller.audit(AuditAction::RevokeSessions, Outcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(user.id.to_string());
     entry.detail = Some(format!("{ended} sessions"));
-    db.append_audit(&entry).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     Ok(ended)
 }

@@ -57,7 +57,7 @@ async fn demo(db: &Database) -> Demo {
         phone: None,
         grants: vec![(Role::InfoOfficer, other_village)],
     };
-    db.create_user(&neighbour, &hash, t0()).await.unwrap();
+    testing::create_user(db, &neighbour, &hash, t0()).await.unwrap();
     Demo {
         village: s.villages[0].village.id,
         other_village,

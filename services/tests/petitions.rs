@@ -129,6 +129,21 @@ async fn from_the_public_form_to_an_evaluated_reply() {
             .await
             .unwrap();
         assert_eq!(again, receipt, "{label}");
+        // Filed once, audited once: the resend wrote nothing.
+        let logged = |action| {
+            let db = db.clone();
+            async move {
+                let filter = AuditFilter {
+                    action: Some(action),
+                    ..AuditFilter::default()
+                };
+                db.audit_entries(&filter, &AuditScope::All, 0, None)
+                    .await
+                    .unwrap()
+                    .total
+            }
+        };
+        assert_eq!(logged(AuditAction::FilePetition).await, 1, "{label}");
 
         let clerk = staff(&db, "clerk").await;
         let handler = staff(&db, "handler").await;
@@ -265,6 +280,8 @@ async fn from_the_public_form_to_an_evaluated_reply() {
         .await
         .unwrap();
         assert_eq!(rated.state, PetitionState::Evaluated, "{label}");
+        // The seven steps taken, each with its entry; the refused ones none.
+        assert_eq!(logged(AuditAction::PetitionStep).await, 7, "{label}");
         let again = petition::evaluate(
             &db,
             &citizen,

@@ -29,7 +29,7 @@ async fn township_person(db: &Database, username: &str, role: Role) -> Caller {
         phone: None,
         grants: vec![(role, township)],
     };
-    db.create_user(&user, &hash_password(PASSWORD).await.unwrap(), Utc::now())
+    testing::create_user(db, &user, &hash_password(PASSWORD).await.unwrap(), Utc::now())
         .await
         .unwrap();
     let caller = Caller::anonymous(Utc::now());

@@ -6,7 +6,8 @@ use domain::auth::{Grant, NewUser, Role, SessionKind, UserSummary, check_grant};
 use domain::{FieldError, Problem};
 use sqlx::Row;
 
-use crate::{Database, Result, StorageError, with_pool};
+use crate::write::with_tx;
+use crate::{Database, Result, StorageError, Tx, with_pool};
 
 /// What login needs to know about an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,49 +52,6 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 impl Database {
-    /// Creates an account with its grants, in one transaction. The grants' units must
-    /// exist and be of the kind each role is held on.
-    pub async fn create_user(&self, user: &NewUser, password_hash: &str, now: DateTime<Utc>) -> Result<i64> {
-        if user.grants.is_empty() {
-            return Err(FieldError::new("role", Problem::Required).into());
-        }
-        for (role, unit_id) in &user.grants {
-            let unit = self
-                .org_unit(*unit_id)
-                .await?
-                .ok_or_else(|| FieldError::new("unit", Problem::UnknownValue))?;
-            check_grant(*role, unit.kind)?;
-        }
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let inserted = sqlx::query_scalar::<_, i64>(INSERT_USER)
-            .bind(&user.username)
-            .bind(&user.display_name)
-            .bind(&user.phone)
-            .bind(password_hash)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await;
-            let id = match inserted {
-                Ok(id) => id,
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(FieldError::new("username", Problem::UsernameTaken).into());
-                }
-                Err(e) => return Err(e.into()),
-            };
-            for (role, unit_id) in &user.grants {
-                sqlx::query(INSERT_GRANT)
-                .bind(id)
-                .bind(role.as_str())
-                .bind(unit_id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(id)
-        })
-    }
-
     pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
         const SQL: &str = "SELECT id, username, password_hash, disabled FROM app_user WHERE username = $1";
         with_pool!(self, pool => {
@@ -115,57 +73,6 @@ impl Database {
                 .bind(user_id)
                 .fetch_optional(pool)
                 .await?)
-        })
-    }
-
-    /// Replaces the password hash. With `end_sessions`, every session of the account
-    /// ends in the same transaction (an admin's reset), except `keep` (the person's own
-    /// session when they change their own password).
-    pub async fn set_password_hash(
-        &self,
-        user_id: i64,
-        hash: &str,
-        now: DateTime<Utc>,
-        keep: Option<&str>,
-    ) -> Result<bool> {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let changed = sqlx::query("UPDATE app_user SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-                .bind(hash)
-                .bind(now)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            sqlx::query("DELETE FROM user_session WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
-                .bind(user_id)
-                .bind(keep)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(changed == 1)
-        })
-    }
-
-    /// Disables or enables an account. Disabling ends all its sessions at once, in the
-    /// same transaction, on every device.
-    pub async fn set_user_disabled(&self, user_id: i64, disabled: bool) -> Result<bool> {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let changed = sqlx::query("UPDATE app_user SET disabled = $1 WHERE id = $2")
-                .bind(disabled)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if disabled {
-                sqlx::query("DELETE FROM user_session WHERE user_id = $1")
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(changed == 1)
         })
     }
 
@@ -264,24 +171,6 @@ impl Database {
         Ok(users)
     }
 
-    pub async fn create_session(&self, s: &NewSession<'_>) -> Result<()> {
-        with_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO user_session (token_hash, user_id, kind, created_at, last_seen_at, address, user_agent) \
-                 VALUES ($1, $2, $3, $4, $4, $5, $6)",
-            )
-            .bind(s.token_hash)
-            .bind(s.user_id)
-            .bind(s.kind.as_str())
-            .bind(s.now)
-            .bind(s.address)
-            .bind(s.user_agent)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
-    }
-
     /// The session with this token hash, if its account is still enabled.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
         const SQL: &str = "SELECT s.user_id, s.kind, s.created_at, s.last_seen_at FROM user_session s \
@@ -335,6 +224,7 @@ impl Database {
         Ok(at.flatten())
     }
 
+    /// Deletes an expired session (bookkeeping: the log in and out are what is audited).
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         with_pool!(self, pool => {
             sqlx::query("DELETE FROM user_session WHERE token_hash = $1")
@@ -343,17 +233,6 @@ impl Database {
                 .await?;
         });
         Ok(())
-    }
-
-    /// Ends every session of the account ("lost phone"). Returns how many ended.
-    pub async fn delete_sessions_of(&self, user_id: i64) -> Result<u64> {
-        with_pool!(self, pool => {
-            Ok(sqlx::query("DELETE FROM user_session WHERE user_id = $1")
-                .bind(user_id)
-                .execute(pool)
-                .await?
-                .rows_affected())
-        })
     }
 
     /// Records a login attempt against `key` before its password is checked, so that
@@ -413,5 +292,142 @@ impl Database {
                 .await?;
         });
         Ok(())
+    }
+}
+
+/// An account's writes: each is a record of an admin's or the person's own work, audited
+/// in the same transaction by the caller.
+impl Tx {
+    /// Creates an account with its grants. The grants' units must exist and be of the
+    /// kind each role is held on.
+    pub async fn create_user(
+        &mut self,
+        user: &NewUser,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        if user.grants.is_empty() {
+            return Err(FieldError::new("role", Problem::Required).into());
+        }
+        for (role, unit_id) in &user.grants {
+            let unit = self
+                .org_unit(*unit_id)
+                .await?
+                .ok_or_else(|| FieldError::new("unit", Problem::UnknownValue))?;
+            check_grant(*role, unit.kind)?;
+        }
+        with_tx!(self, conn => {
+            let inserted = sqlx::query_scalar::<_, i64>(INSERT_USER)
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(&user.phone)
+                .bind(password_hash)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await;
+            let id = match inserted {
+                Ok(id) => id,
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(FieldError::new("username", Problem::UsernameTaken).into());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for (role, unit_id) in &user.grants {
+                sqlx::query(INSERT_GRANT)
+                    .bind(id)
+                    .bind(role.as_str())
+                    .bind(unit_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// Replaces the password hash and ends every session of the account except `keep`
+    /// (the person's own session when they change their own password).
+    pub async fn set_password_hash(
+        &mut self,
+        user_id: i64,
+        hash: &str,
+        now: DateTime<Utc>,
+        keep: Option<&str>,
+    ) -> Result<bool> {
+        with_tx!(self, conn => {
+            let changed = sqlx::query("UPDATE app_user SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM user_session WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
+                .bind(user_id)
+                .bind(keep)
+                .execute(&mut *conn)
+                .await?;
+            Ok(changed == 1)
+        })
+    }
+
+    /// Disables or enables an account. Disabling ends all its sessions at once, on every
+    /// device.
+    pub async fn set_user_disabled(&mut self, user_id: i64, disabled: bool) -> Result<bool> {
+        with_tx!(self, conn => {
+            let changed = sqlx::query("UPDATE app_user SET disabled = $1 WHERE id = $2")
+                .bind(disabled)
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if disabled {
+                sqlx::query("DELETE FROM user_session WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(changed == 1)
+        })
+    }
+
+    /// Starts a session (a login).
+    pub async fn create_session(&mut self, s: &NewSession<'_>) -> Result<()> {
+        with_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO user_session (token_hash, user_id, kind, created_at, last_seen_at, address, user_agent) \
+                 VALUES ($1, $2, $3, $4, $4, $5, $6)",
+            )
+            .bind(s.token_hash)
+            .bind(s.user_id)
+            .bind(s.kind.as_str())
+            .bind(s.now)
+            .bind(s.address)
+            .bind(s.user_agent)
+            .execute(&mut *conn)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Ends one session (a logout).
+    pub async fn end_session(&mut self, token_hash: &str) -> Result<()> {
+        with_tx!(self, conn => {
+            sqlx::query("DELETE FROM user_session WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Ends every session of the account ("lost phone"). Returns how many ended.
+    pub async fn delete_sessions_of(&mut self, user_id: i64) -> Result<u64> {
+        with_tx!(self, conn => {
+            Ok(sqlx::query("DELETE FROM user_session WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+        })
     }
 }

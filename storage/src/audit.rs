@@ -56,7 +56,6 @@ macro_rules! insert_audit {
         $crate::audit::insert_audits!($executor, std::slice::from_ref(e))
     }};
 }
-pub(crate) use insert_audit;
 
 impl Database {
     pub async fn append_audit(&self, e: &NewAuditEntry) -> Result<()> {

@@ -22,6 +22,10 @@ pub enum StorageError {
     /// moved on meanwhile); the rest of the push goes on.
     #[error("record rejected: {}", .0.code())]
     Rejected(domain::sync::Rejection),
+    /// A write transaction committed without its audit entry: a programming error,
+    /// refused so that no unaudited write is ever kept.
+    #[error("a write without its audit entry was refused")]
+    Unaudited,
     #[error("backup failed: {0}")]
     Backup(String),
     #[error("database error: {0}")]

@@ -14,11 +14,10 @@ use domain::sync::{Change, ChangeKind, RecordType, Rejection, WeekFieldReport};
 use domain::{FieldError, Problem};
 use std::collections::{HashMap, HashSet};
 
-use domain::audit::NewAuditEntry;
 use sqlx::{Acquire, QueryBuilder, Row};
 
-use crate::audit::insert_audits;
 use crate::database::BeginWrite;
+use crate::write::{Tx, with_tx};
 use crate::{Database, Result, StorageError, with_pool};
 
 /// A checked dispute or hazard report and where it came from.
@@ -612,99 +611,6 @@ impl Database {
         })
     }
 
-    /// Stores a push's checked records in one transaction, each in its own savepoint:
-    /// a record that breaks a rule only the database can see (a weekly report already
-    /// sent for the week, a listed report that is not there) is rejected alone. A UUID
-    /// stored meanwhile by a parallel push is judged by its receipt.
-    pub async fn push_records(
-        &self,
-        township_id: i64,
-        entries: &[PushEntry<'_>],
-        at: DateTime<Utc>,
-    ) -> Result<Vec<Stored>> {
-        self.push_records_audited(township_id, entries, at, &|_| Vec::new())
-            .await
-    }
-
-    /// `push_records`, with the audit entries that `audit` makes of the outcomes (in
-    /// batch order) appended in the same transaction: an urgent report is never stored
-    /// without its entry. Consecutive reports share one savepoint and a few multi-row
-    /// statements; if one of them breaks a constraint, they are stored one by one, so
-    /// only that one is rejected.
-    pub async fn push_records_audited(
-        &self,
-        township_id: i64,
-        entries: &[PushEntry<'_>],
-        at: DateTime<Utc>,
-        audit: &(dyn Fn(&[Stored]) -> Vec<NewAuditEntry> + Send + Sync),
-    ) -> Result<Vec<Stored>> {
-        with_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write().await?;
-            let mut out = Vec::with_capacity(entries.len());
-            let mut changes = Vec::new();
-            // After a run failed at once: how many records to store one by one.
-            let mut singles = 0;
-            for (i, e) in entries.iter().enumerate() {
-                if out.len() > i {
-                    continue;
-                }
-                let run = if singles == 0 { report_run(&entries[i..]) } else { 0 };
-                if run > 1 {
-                    let mut sp = (&mut *tx).begin().await?;
-                    match push_reports!(sp, &entries[i..i + run], at) {
-                        Ok(stored) => {
-                            sp.commit().await?;
-                            out.extend(stored);
-                            continue;
-                        }
-                        Err(StorageError::Query(sqlx::Error::Database(db))) => {
-                            tracing::debug!(error = %db, "a run of pushed reports broke a constraint; storing them one by one");
-                            sp.rollback().await?;
-                            singles = run;
-                        }
-                        Err(other) => return Err(other),
-                    }
-                }
-                singles = singles.saturating_sub(1);
-                let mut sp = (&mut *tx).begin().await?;
-                let attempt = push_one!(sp, e, at);
-                match attempt {
-                    Ok(Attempt::Stored(change)) => {
-                        sp.commit().await?;
-                        changes.extend(change);
-                        out.push(Stored::Stored);
-                    }
-                    Ok(Attempt::Existing(judged)) => {
-                        sp.rollback().await?;
-                        out.push(judged);
-                    }
-                    Err(StorageError::Invalid(field)) => {
-                        sp.rollback().await?;
-                        out.push(Stored::Rejected(Rejection::Invalid(field)));
-                    }
-                    Err(StorageError::Rejected(r)) => {
-                        sp.rollback().await?;
-                        out.push(Stored::Rejected(r));
-                    }
-                    // A constraint the checks above did not foresee: this record only.
-                    Err(StorageError::Query(sqlx::Error::Database(db))) => {
-                        tracing::warn!(error = %db, client_id = e.client_id, "a pushed record broke a constraint");
-                        sp.rollback().await?;
-                        out.push(Stored::Rejected(Rejection::Invalid(FieldError::new("record", Problem::UnknownValue))));
-                    }
-                    Err(other) => return Err(other),
-                }
-            }
-            append_changes!(tx, township_id, &changes, at);
-            let entries = audit(&out);
-            if !entries.is_empty() {
-                insert_audits!(&mut *tx, &entries)?;
-            }
-            tx.commit().await?;
-            Ok(out)
-        })
-    }
-
     /// A report by its client UUID.
     pub async fn field_report_by_uuid(&self, client_id: &str) -> Result<Option<FieldReportPlace>> {
         self.field_report_place("client_uuid = $1", client_id.to_owned(), None)
@@ -747,52 +653,6 @@ impl Database {
             },
         )
         .transpose()
-    }
-
-    /// Records an inbox step: the state moves from `from` to `to` only if the report is
-    /// still in `from`; the timeline and the change feed get their lines in the same
-    /// transaction. Returns false if the state had changed.
-    pub async fn record_inbox_step(&self, s: &InboxStepRecord<'_>) -> Result<bool> {
-        with_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write().await?;
-            let row: Option<(String, i64, i64, Option<i64>, i64)> = sqlx::query_as(
-                "UPDATE field_report SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4 \
-                 RETURNING client_uuid, township_id, village_id, grid_id, author_id",
-            )
-            .bind(s.to.as_str())
-            .bind(s.at)
-            .bind(s.report_id)
-            .bind(s.from.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((record_uuid, township_id, village, grid, author)) = row else {
-                return Ok(false);
-            };
-            sqlx::query(INSERT_INBOX_EVENT)
-            .bind(s.report_id)
-            .bind(s.at)
-            .bind(s.step.as_str())
-            .bind(s.from.as_str())
-            .bind(s.to.as_str())
-            .bind(s.actor_user_id)
-            .bind(s.note)
-            .execute(&mut *tx)
-            .await?;
-            let change = [NewChange {
-                kind: ChangeKind::Inbox,
-                record_uuid,
-                village_id: Some(village),
-                grid_id: grid,
-                author_id: Some(author),
-                step: Some(s.step),
-                state: Some(s.to),
-                note: s.note.map(str::to_owned),
-                by_name: Some(s.by_name.to_owned()),
-            }];
-            append_changes!(tx, township_id, &change, s.at);
-            tx.commit().await?;
-            Ok(true)
-        })
     }
 
     /// The changes after `cursor` in a township that `scope` may see, oldest first.
@@ -866,34 +726,6 @@ impl Database {
             .collect()
     }
 
-    /// Replaces the township's list of kinds (checked by the caller). Stored reports
-    /// keep the code they were filed with.
-    pub async fn set_report_kinds(&self, township_id: i64, kinds: &[ReportKind]) -> Result<()> {
-        with_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write().await?;
-            sqlx::query("DELETE FROM report_kind WHERE township_id = $1")
-                .bind(township_id)
-                .execute(&mut *tx)
-                .await?;
-            for (i, k) in kinds.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO report_kind (township_id, code, name_zh, name_en, category, position) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(township_id)
-                .bind(&k.code)
-                .bind(&k.name_zh)
-                .bind(&k.name_en)
-                .bind(k.category.as_str())
-                .bind(len_i64(i + 1))
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
     pub async fn weekly_deadline(&self, township_id: i64) -> Result<WeeklyDeadline> {
         let row: Option<(i64, i64, bool)> = with_pool!(self, pool => {
             sqlx::query_as("SELECT weekday, hour, next_week FROM weekly_deadline WHERE township_id = $1")
@@ -909,32 +741,6 @@ impl Database {
             },
             None => WeeklyDeadline::DEFAULT,
         })
-    }
-
-    pub async fn set_weekly_deadline(
-        &self,
-        township_id: i64,
-        d: WeeklyDeadline,
-        by: i64,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        with_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO weekly_deadline (township_id, weekday, hour, next_week, updated_at, updated_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (township_id) DO UPDATE SET weekday = excluded.weekday, \
-                 hour = excluded.hour, next_week = excluded.next_week, updated_at = excluded.updated_at, \
-                 updated_by = excluded.updated_by",
-            )
-            .bind(township_id)
-            .bind(i64::from(d.weekday))
-            .bind(i64::from(d.hour))
-            .bind(d.next_week)
-            .bind(at)
-            .bind(by)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
     }
 
     /// The weekly reports stored for `week` (`2026-W48`) in a township.
@@ -1140,7 +946,8 @@ impl Database {
     }
 
     /// Starts an upload, or finds the one begun before under the same client UUID (the
-    /// caller compares what was declared).
+    /// caller compares what was declared). Bookkeeping, not audited: an upload becomes a
+    /// record of someone's work when it completes ([`Tx::complete_photo`]).
     pub async fn begin_photo(&self, p: &PhotoBegin<'_>) -> Result<PhotoUpload> {
         with_pool!(self, pool => {
             sqlx::query(
@@ -1207,7 +1014,8 @@ impl Database {
     /// interrupted upload asks for the offset and continues from there). Returns the
     /// new offset, or None when `start` is not the current offset, the chunk would
     /// pass the declared size, or it is empty (stored, an empty chunk would hold the
-    /// offset's key against the real one).
+    /// offset's key against the real one). Bookkeeping of bytes still uploading, not
+    /// audited.
     pub async fn append_photo_chunk(&self, upload_id: i64, start: i64, bytes: &[u8]) -> Result<Option<i64>> {
         if bytes.is_empty() {
             return Ok(None);
@@ -1262,39 +1070,210 @@ impl Database {
         });
         Ok(chunks.into_iter().flat_map(|(b,)| b).collect())
     }
+}
+
+/// The writes of someone's work in the field, in the caller's transaction: the service
+/// audits them there and commits.
+impl Tx {
+    /// Stores a push's checked records, each in its own savepoint: a record that breaks a
+    /// rule only the database can see (a weekly report already sent for the week, a
+    /// listed report that is not there) is rejected alone. A UUID stored meanwhile by a
+    /// parallel push is judged by its receipt. Consecutive reports share one savepoint
+    /// and a few multi-row statements; if one of them breaks a constraint, they are
+    /// stored one by one, so only that one is rejected. The outcomes are in batch order,
+    /// for the caller's audit entries (an urgent report is never kept without its entry).
+    pub async fn push_records(
+        &mut self,
+        township_id: i64,
+        entries: &[PushEntry<'_>],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Stored>> {
+        with_tx!(self, conn => {
+            let mut out = Vec::with_capacity(entries.len());
+            let mut changes = Vec::new();
+            // After a run failed at once: how many records to store one by one.
+            let mut singles = 0;
+            for (i, e) in entries.iter().enumerate() {
+                if out.len() > i {
+                    continue;
+                }
+                let run = if singles == 0 { report_run(&entries[i..]) } else { 0 };
+                if run > 1 {
+                    let mut sp = (&mut *conn).begin().await?;
+                    match push_reports!(sp, &entries[i..i + run], at) {
+                        Ok(stored) => {
+                            sp.commit().await?;
+                            out.extend(stored);
+                            continue;
+                        }
+                        Err(StorageError::Query(sqlx::Error::Database(db))) => {
+                            tracing::debug!(error = %db, "a run of pushed reports broke a constraint; storing them one by one");
+                            sp.rollback().await?;
+                            singles = run;
+                        }
+                        Err(other) => return Err(other),
+                    }
+                }
+                singles = singles.saturating_sub(1);
+                let mut sp = (&mut *conn).begin().await?;
+                let attempt = push_one!(sp, e, at);
+                match attempt {
+                    Ok(Attempt::Stored(change)) => {
+                        sp.commit().await?;
+                        changes.extend(change);
+                        out.push(Stored::Stored);
+                    }
+                    Ok(Attempt::Existing(judged)) => {
+                        sp.rollback().await?;
+                        out.push(judged);
+                    }
+                    Err(StorageError::Invalid(field)) => {
+                        sp.rollback().await?;
+                        out.push(Stored::Rejected(Rejection::Invalid(field)));
+                    }
+                    Err(StorageError::Rejected(r)) => {
+                        sp.rollback().await?;
+                        out.push(Stored::Rejected(r));
+                    }
+                    // A constraint the checks above did not foresee: this record only.
+                    Err(StorageError::Query(sqlx::Error::Database(db))) => {
+                        tracing::warn!(error = %db, client_id = e.client_id, "a pushed record broke a constraint");
+                        sp.rollback().await?;
+                        out.push(Stored::Rejected(Rejection::Invalid(FieldError::new("record", Problem::UnknownValue))));
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            append_changes!(conn, township_id, &changes, at);
+            Ok(out)
+        })
+    }
+
+    /// Records an inbox step: the state moves from `from` to `to` only if the report is
+    /// still in `from`; the timeline and the change feed get their lines in the same
+    /// transaction. Returns false if the state had changed.
+    pub async fn record_inbox_step(&mut self, s: &InboxStepRecord<'_>) -> Result<bool> {
+        with_tx!(self, conn => {
+            let row: Option<(String, i64, i64, Option<i64>, i64)> = sqlx::query_as(
+                "UPDATE field_report SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4 \
+                 RETURNING client_uuid, township_id, village_id, grid_id, author_id",
+            )
+            .bind(s.to.as_str())
+            .bind(s.at)
+            .bind(s.report_id)
+            .bind(s.from.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some((record_uuid, township_id, village, grid, author)) = row else {
+                return Ok(false);
+            };
+            sqlx::query(INSERT_INBOX_EVENT)
+            .bind(s.report_id)
+            .bind(s.at)
+            .bind(s.step.as_str())
+            .bind(s.from.as_str())
+            .bind(s.to.as_str())
+            .bind(s.actor_user_id)
+            .bind(s.note)
+            .execute(&mut *conn)
+            .await?;
+            let change = [NewChange {
+                kind: ChangeKind::Inbox,
+                record_uuid,
+                village_id: Some(village),
+                grid_id: grid,
+                author_id: Some(author),
+                step: Some(s.step),
+                state: Some(s.to),
+                note: s.note.map(str::to_owned),
+                by_name: Some(s.by_name.to_owned()),
+            }];
+            append_changes!(conn, township_id, &change, s.at);
+            Ok(true)
+        })
+    }
+
+    /// Replaces the township's list of kinds (checked by the caller). Stored reports
+    /// keep the code they were filed with.
+    pub async fn set_report_kinds(&mut self, township_id: i64, kinds: &[ReportKind]) -> Result<()> {
+        with_tx!(self, conn => {
+            sqlx::query("DELETE FROM report_kind WHERE township_id = $1")
+                .bind(township_id)
+                .execute(&mut *conn)
+                .await?;
+            for (i, k) in kinds.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO report_kind (township_id, code, name_zh, name_en, category, position) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(township_id)
+                .bind(&k.code)
+                .bind(&k.name_zh)
+                .bind(&k.name_en)
+                .bind(k.category.as_str())
+                .bind(len_i64(i + 1))
+                .execute(&mut *conn)
+                .await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Sets when the township's weekly reports are due.
+    pub async fn set_weekly_deadline(
+        &mut self,
+        township_id: i64,
+        d: WeeklyDeadline,
+        by: i64,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        with_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO weekly_deadline (township_id, weekday, hour, next_week, updated_at, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (township_id) DO UPDATE SET weekday = excluded.weekday, \
+                 hour = excluded.hour, next_week = excluded.next_week, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by",
+            )
+            .bind(township_id)
+            .bind(i64::from(d.weekday))
+            .bind(i64::from(d.hour))
+            .bind(d.next_week)
+            .bind(at)
+            .bind(by)
+            .execute(&mut *conn)
+            .await?;
+        });
+        Ok(())
+    }
 
     /// Marks an upload complete with its checked bytes; its chunks go.
-    pub async fn complete_photo(&self, upload_id: i64, content: &[u8], at: DateTime<Utc>) -> Result<()> {
-        with_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write().await?;
+    pub async fn complete_photo(&mut self, upload_id: i64, content: &[u8], at: DateTime<Utc>) -> Result<()> {
+        with_tx!(self, conn => {
             sqlx::query("UPDATE photo_upload SET complete = TRUE, content = $1, completed_at = $2 WHERE id = $3")
                 .bind(content)
                 .bind(at)
                 .bind(upload_id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
             sqlx::query("DELETE FROM photo_chunk WHERE upload_id = $1")
                 .bind(upload_id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
-            tx.commit().await?;
         });
         Ok(())
     }
 
     /// Throws away what was received (the hash did not match): the phone starts over.
-    pub async fn reset_photo(&self, upload_id: i64) -> Result<()> {
-        with_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write().await?;
+    pub async fn reset_photo(&mut self, upload_id: i64) -> Result<()> {
+        with_tx!(self, conn => {
             sqlx::query("DELETE FROM photo_chunk WHERE upload_id = $1")
                 .bind(upload_id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
             sqlx::query("UPDATE photo_upload SET received = 0 WHERE id = $1 AND complete = FALSE")
                 .bind(upload_id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
-            tx.commit().await?;
         });
         Ok(())
     }

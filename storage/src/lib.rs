@@ -16,6 +16,7 @@ mod petition;
 mod roster;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod write;
 
 pub use account::{Credentials, NewSession, SessionRecord};
 pub use audit::{AuditPage, AuditScope};
@@ -32,6 +33,7 @@ pub use petition::{
     StepRecord, SubmissionLimit,
 };
 pub use roster::{PlannedUnit, PlannedUser, RosterPlan, UnitRef};
+pub use write::Tx;
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 

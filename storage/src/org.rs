@@ -2,7 +2,8 @@ use domain::org::{NewOrgUnit, OrgStructure, OrgUnit, OrgUnitKind, TownshipOvervi
 use domain::{FieldError, Problem};
 use sqlx::Row;
 
-use crate::{Database, Result, StorageError, with_pool};
+use crate::write::with_tx;
+use crate::{Database, Result, StorageError, Tx, with_pool};
 
 const ORG_UNIT_COLUMNS: &str = "id, parent_id, kind, name, code";
 
@@ -26,49 +27,6 @@ macro_rules! org_unit_from_row {
 }
 
 impl Database {
-    /// Creates an org unit under `parent_id` after checking the tree's rules against the
-    /// parent's kind. Returns the new id.
-    pub async fn create_org_unit(
-        &self,
-        parent_id: Option<i64>,
-        kind: OrgUnitKind,
-        name: &str,
-        code: Option<&str>,
-    ) -> Result<i64> {
-        let parent_kind = match parent_id {
-            None => None,
-            Some(id) => Some(
-                self.org_unit(id)
-                    .await?
-                    .ok_or_else(|| FieldError::new("parent", Problem::WrongParent))?
-                    .kind,
-            ),
-        };
-        let unit = NewOrgUnit::new(kind, name, code, parent_kind)?;
-        let inserted = with_pool!(self, pool => {
-            sqlx::query_scalar::<_, i64>(INSERT_ORG_UNIT)
-            .bind(parent_id)
-            .bind(unit.kind.as_str())
-            .bind(&unit.name)
-            .bind(&unit.code)
-            .fetch_one(pool)
-            .await
-        });
-        match inserted {
-            Ok(id) => Ok(id),
-            // The same name under the same parent, or a code already in use.
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                let field = if e.message().contains("code") {
-                    "code"
-                } else {
-                    "name"
-                };
-                Err(FieldError::new(field, Problem::Duplicate).into())
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
     pub async fn org_unit(&self, id: i64) -> Result<Option<OrgUnit>> {
         let sql = format!("SELECT {ORG_UNIT_COLUMNS} FROM org_unit WHERE id = $1");
         with_pool!(self, pool => {
@@ -160,5 +118,61 @@ impl Database {
             villages,
             departments,
         }))
+    }
+}
+
+impl Tx {
+    /// Creates an org unit under `parent_id` after checking the tree's rules against the
+    /// parent's kind. Returns the new id.
+    pub async fn create_org_unit(
+        &mut self,
+        parent_id: Option<i64>,
+        kind: OrgUnitKind,
+        name: &str,
+        code: Option<&str>,
+    ) -> Result<i64> {
+        let parent_kind = match parent_id {
+            None => None,
+            Some(id) => Some(
+                self.org_unit(id)
+                    .await?
+                    .ok_or_else(|| FieldError::new("parent", Problem::WrongParent))?
+                    .kind,
+            ),
+        };
+        let unit = NewOrgUnit::new(kind, name, code, parent_kind)?;
+        let inserted = with_tx!(self, conn => {
+            sqlx::query_scalar::<_, i64>(INSERT_ORG_UNIT)
+                .bind(parent_id)
+                .bind(unit.kind.as_str())
+                .bind(&unit.name)
+                .bind(&unit.code)
+                .fetch_one(&mut *conn)
+                .await
+        });
+        match inserted {
+            Ok(id) => Ok(id),
+            // The same name under the same parent, or a code already in use.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                let field = if e.message().contains("code") {
+                    "code"
+                } else {
+                    "name"
+                };
+                Err(FieldError::new(field, Problem::Duplicate).into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A unit, read inside the transaction (so a unit made earlier in it is seen).
+    pub async fn org_unit(&mut self, id: i64) -> Result<Option<OrgUnit>> {
+        let sql = format!("SELECT {ORG_UNIT_COLUMNS} FROM org_unit WHERE id = $1");
+        with_tx!(self, conn => {
+            match sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await? {
+                Some(row) => Ok(Some(org_unit_from_row!(row))),
+                None => Ok(None),
+            }
+        })
     }
 }

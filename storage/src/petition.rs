@@ -1,10 +1,10 @@
 //! Petitions: taking one in (with its identity, people, attachments and first timeline
 //! entry, in one transaction), taking a step (the state changes only if nobody changed
-//! it meanwhile), the registry's filtered search, and the public view of one.
+//! it meanwhile), the registry's filtered search, and the public view of one. The writes
+//! are [`Tx`] methods: the service audits them in the same transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::attachment::MediaType;
-use domain::audit::NewAuditEntry;
 use domain::intake::{NewPetition, PetitionerIdentity, ReportedParty};
 use domain::petition::{Channel, DecisionOutcome, PetitionKind, PetitionState, Rating, Step};
 use domain::registry::{
@@ -13,9 +13,8 @@ use domain::registry::{
 };
 use sqlx::{QueryBuilder, Row};
 
-use crate::audit::insert_audit;
-use crate::database::BeginWrite;
-use crate::{Database, Result, StorageError, with_pool};
+use crate::write::{Conn, with_tx};
+use crate::{Database, Result, StorageError, Tx, with_pool};
 
 /// An attachment ready to store: typed by its content, metadata already stripped.
 #[derive(Debug, Clone)]
@@ -46,8 +45,6 @@ pub struct PetitionInsert<'a> {
     pub attachments: &'a [NewAttachment],
     /// Public submissions: the limits the new petition must keep; it counts against each.
     pub limits: &'a [SubmissionLimit],
-    /// The audit entry for the stored petition, written in the same transaction.
-    pub audit: &'a (dyn Fn(&Inserted) -> NewAuditEntry + Send + Sync),
 }
 
 /// At most `max` public submissions (or lookups) counted against `key` since `since`.
@@ -173,27 +170,37 @@ macro_rules! summary_from_row {
 }
 
 impl Database {
-    /// Stores a new petition with everything that belongs to it, its audit entry and its
-    /// count against the submission limits, in one transaction; or finds the one stored
-    /// before under the same submission key (a form posted twice is one petition). Over a
+    /// Begins the transaction that takes in a petition, and stores it there (see
+    /// [`Tx::insert_petition`]); the caller writes the audit entry and commits. The same
+    /// form posted twice is one petition: if it was stored before under the same
+    /// submission key, the answer is that petition with no transaction (nothing written,
+    /// nothing to audit), also when the other copy was stored at the same moment and this
+    /// transaction failed on the key (it is dropped before the other copy is read). Over a
     /// limit, nothing is written and the answer is [`StorageError::OverLimit`].
-    pub async fn insert_petition(&self, p: &PetitionInsert<'_>) -> Result<Inserted> {
+    pub async fn begin_petition(&self, p: &PetitionInsert<'_>) -> Result<(Inserted, Option<Tx>)> {
+        // Read before taking the turn to write: a resent form waits for no writer.
         if let Some(key) = p.submission_key
             && let Some(found) = self.petition_by_submission_key(key, p.submission_hash).await?
         {
-            return Ok(found);
+            return Ok((found, None));
         }
-        match self.insert_petition_once(p).await {
+        let mut tx = self.begin().await?;
+        match tx.insert_petition(p).await {
+            Ok(inserted) => Ok((inserted, Some(tx))),
             Err(StorageError::Query(sqlx::Error::Database(e)))
                 if e.is_unique_violation() && p.submission_key.is_some() =>
             {
-                // The same key arrived twice at once; the other copy won.
+                // The same key arrived twice at once; the other copy won. This
+                // transaction is spoilt (PostgreSQL refuses anything more in it).
+                drop(tx);
                 let key = p.submission_key.unwrap_or_default();
-                self.petition_by_submission_key(key, p.submission_hash)
+                let found = self
+                    .petition_by_submission_key(key, p.submission_hash)
                     .await?
-                    .ok_or(StorageError::Query(sqlx::Error::Database(e)))
+                    .ok_or(StorageError::Query(sqlx::Error::Database(e)))?;
+                Ok((found, None))
             }
-            other => other,
+            Err(e) => Err(e),
         }
     }
 
@@ -216,21 +223,35 @@ impl Database {
             })),
         }
     }
+}
 
-    async fn insert_petition_once(&self, p: &PetitionInsert<'_>) -> Result<Inserted> {
+impl Tx {
+    /// Stores a new petition with everything that belongs to it and its count against
+    /// the submission limits, in this transaction. Over a limit nothing is written and
+    /// the answer is [`StorageError::OverLimit`]; a submission key stored before fails on
+    /// its unique index ([`Database::begin_petition`] answers with the stored petition).
+    pub async fn insert_petition(&mut self, p: &PetitionInsert<'_>) -> Result<Inserted> {
+        // The limits are checked and counted under a lock on each key, held until the
+        // transaction ends, so two forms at once cannot both slip under a limit.
+        match &mut self.conn {
+            Conn::Sqlite { tx, .. } => {
+                crate::limits::check_limits!(*tx, p.limits, |i| Err(StorageError::OverLimit(i)))
+            }
+            Conn::Postgres(tx) => {
+                crate::limits::check_limits!(*tx, p.limits, |i| Err(StorageError::OverLimit(i)))
+            }
+        }
         let n = p.petition;
         let day = domain::registry::china_date(p.received_at);
         let visit = n.visit.as_ref();
-        with_pool!(self, pool => {
-            let (_turn, mut tx) = pool.begin_write().await?;
-            crate::limits::check_limits!(tx, p.limits, |i| Err(StorageError::OverLimit(i)));
+        with_tx!(self, conn => {
             let number: i64 = sqlx::query_scalar(
                 "INSERT INTO tracking_sequence (day, last_number) VALUES ($1, 1) \
                  ON CONFLICT (day) DO UPDATE SET last_number = tracking_sequence.last_number + 1 \
                  RETURNING last_number",
             )
             .bind(day)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
             let tracking_code = domain::petition::tracking_code(day, u32::try_from(number).unwrap_or(u32::MAX));
             let registered_at = (p.state == PetitionState::Registered).then_some(p.now);
@@ -264,7 +285,7 @@ impl Database {
             .bind(&n.agent_consent)
             .bind(p.created_by)
             .bind(p.now)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
             let who = &n.petitioner;
             sqlx::query(
@@ -277,14 +298,14 @@ impl Database {
             .bind(&who.phone)
             .bind(&who.address)
             .bind(p.consent_at)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
             for (i, name) in visit.map(|v| v.representatives.as_slice()).unwrap_or_default().iter().enumerate() {
                 sqlx::query("INSERT INTO petition_representative (petition_id, position, name) VALUES ($1, $2, $3)")
                     .bind(id)
                     .bind(i64::try_from(i + 1).unwrap_or(i64::MAX))
                     .bind(name)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
             if let Some(r) = &n.reported {
@@ -293,7 +314,7 @@ impl Database {
                     .bind(&r.name)
                     .bind(&r.unit)
                     .bind(&r.details)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
             for (i, a) in p.attachments.iter().enumerate() {
@@ -308,7 +329,7 @@ impl Database {
                 .bind(i64::try_from(a.bytes.len()).unwrap_or(i64::MAX))
                 .bind(&a.sha256)
                 .bind(&a.bytes)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
             }
             // The first line of the timeline: filed (online/agent) or registered at the desk.
@@ -323,26 +344,141 @@ impl Database {
             .bind(p.state.as_str())
             .bind(p.created_by)
             .bind(p.created_by.is_none())
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
             for limit in p.limits {
                 sqlx::query("INSERT INTO public_submission (key, at) VALUES ($1, $2)")
                     .bind(&limit.key)
                     .bind(p.now)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
-            let inserted = Inserted {
+            Ok(Inserted {
                 id,
                 tracking_code,
                 created: true,
-            };
-            insert_audit!(&mut *tx, &(p.audit)(&inserted))?;
-            tx.commit().await?;
-            Ok(inserted)
+            })
         })
     }
 
+    /// Records a step: the state moves from `from` to `to` only if the petition is still
+    /// in `from` (two clerks acting at once cannot both succeed), with its line in the
+    /// timeline, in this transaction. Returns false, having written nothing, if the state
+    /// had changed.
+    pub async fn record_step(&mut self, s: &StepRecord<'_>) -> Result<bool> {
+        let mut sets = String::from("state = $1, updated_at = $2");
+        match &s.change {
+            StepChange::Nothing | StepChange::Decide(_) => {}
+            StepChange::Register => sets.push_str(", registered_at = $2"),
+            StepChange::Forward { .. } => sets.push_str(", forwarded_to = $5"),
+            StepChange::Assign { .. } => sets.push_str(", department_id = $5"),
+            StepChange::Return => sets.push_str(", department_id = NULL, forwarded_to = NULL"),
+            StepChange::Accept => sets.push_str(", accepted_at = $2"),
+            StepChange::Extend { .. } => sets.push_str(", extension_days = $5"),
+            StepChange::Reply { .. } => sets.push_str(", reply_delivered_on = $5"),
+            StepChange::Evaluate { .. } => {
+                sets.push_str(", evaluation = $5, evaluation_comment = $6, evaluated_at = $2")
+            }
+        }
+        if matches!(s.change, StepChange::Decide(_)) {
+            sets.push_str(", has_decision = TRUE");
+        }
+        let sql = format!("UPDATE petition SET {sets} WHERE id = $3 AND state = $4");
+        let department_id = match &s.change {
+            StepChange::Assign { department_id } => Some(*department_id),
+            _ => None,
+        };
+        with_tx!(self, conn => {
+            let q = sqlx::query(&sql)
+                .bind(s.to.as_str())
+                .bind(s.at)
+                .bind(s.petition_id)
+                .bind(s.from.as_str());
+            let q = match &s.change {
+                StepChange::Forward { to } => q.bind(*to),
+                StepChange::Assign { department_id } => q.bind(*department_id),
+                StepChange::Extend { days } => q.bind(*days),
+                StepChange::Reply { delivered_on } => q.bind(*delivered_on),
+                StepChange::Evaluate { rating, comment } => q.bind(rating.as_str()).bind(*comment),
+                _ => q,
+            };
+            if q.execute(&mut *conn).await?.rows_affected() == 0 {
+                return Ok(false);
+            }
+            if let StepChange::Decide(d) = &s.change {
+                sqlx::query(
+                    "INSERT INTO petition_decision (petition_id, level, request, facts_reasons, decision, legal_basis, \
+                     outcome, decided_by, decided_at) VALUES ($1, 'first', $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (petition_id, level) DO UPDATE SET request = excluded.request, \
+                     facts_reasons = excluded.facts_reasons, decision = excluded.decision, \
+                     legal_basis = excluded.legal_basis, outcome = excluded.outcome, \
+                     decided_by = excluded.decided_by, decided_at = excluded.decided_at",
+                )
+                .bind(s.petition_id)
+                .bind(&d.request)
+                .bind(&d.facts_reasons)
+                .bind(&d.decision)
+                .bind(&d.legal_basis)
+                .bind(d.outcome.as_str())
+                .bind(s.actor_user_id)
+                .bind(d.decided_at)
+                .execute(&mut *conn)
+                .await?;
+            }
+            sqlx::query(
+                "INSERT INTO petition_event (petition_id, at, step, from_state, to_state, actor_user_id, \
+                 by_petitioner, public, department_id, note, public_note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(s.petition_id)
+            .bind(s.at)
+            .bind(s.step.as_str())
+            .bind(s.from.as_str())
+            .bind(s.to.as_str())
+            .bind(s.actor_user_id)
+            .bind(s.by_petitioner)
+            .bind(s.step.is_public())
+            .bind(department_id)
+            .bind(s.note)
+            .bind(s.public_note)
+            .execute(&mut *conn)
+            .await?;
+            Ok(true)
+        })
+    }
+
+    /// Writes what the township's petition office publishes, in this transaction.
+    pub async fn set_office_info(
+        &mut self,
+        township_id: i64,
+        info: &domain::office::OfficeInfo,
+        by: i64,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        with_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO office_info (township_id, address, phone, mailing_address, reception, notes, updated_at, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (township_id) DO UPDATE SET \
+                 address = excluded.address, phone = excluded.phone, mailing_address = excluded.mailing_address, \
+                 reception = excluded.reception, notes = excluded.notes, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by",
+            )
+            .bind(township_id)
+            .bind(&info.address)
+            .bind(&info.phone)
+            .bind(&info.mailing_address)
+            .bind(&info.reception)
+            .bind(&info.notes)
+            .bind(at)
+            .bind(by)
+            .execute(&mut *conn)
+            .await?;
+        });
+        Ok(())
+    }
+}
+
+impl Database {
     /// The facts the access policy and the lifecycle need, or None if there is no such
     /// petition.
     pub async fn petition_place(&self, id: i64) -> Result<Option<PetitionPlace>> {
@@ -368,93 +504,6 @@ impl Database {
             state: decode("state", &state, PetitionState::parse)?,
             has_decision,
         }))
-    }
-
-    /// Records a step: the state moves from `from` to `to` only if the petition is still
-    /// in `from` (two clerks acting at once cannot both succeed); the timeline gets its
-    /// line in the same transaction. Returns false if the state had changed.
-    pub async fn record_step(&self, s: &StepRecord<'_>) -> Result<bool> {
-        let mut sets = String::from("state = $1, updated_at = $2");
-        match &s.change {
-            StepChange::Nothing | StepChange::Decide(_) => {}
-            StepChange::Register => sets.push_str(", registered_at = $2"),
-            StepChange::Forward { .. } => sets.push_str(", forwarded_to = $5"),
-            StepChange::Assign { .. } => sets.push_str(", department_id = $5"),
-            StepChange::Return => sets.push_str(", department_id = NULL, forwarded_to = NULL"),
-            StepChange::Accept => sets.push_str(", accepted_at = $2"),
-            StepChange::Extend { .. } => sets.push_str(", extension_days = $5"),
-            StepChange::Reply { .. } => sets.push_str(", reply_delivered_on = $5"),
-            StepChange::Evaluate { .. } => {
-                sets.push_str(", evaluation = $5, evaluation_comment = $6, evaluated_at = $2")
-            }
-        }
-        if matches!(s.change, StepChange::Decide(_)) {
-            sets.push_str(", has_decision = TRUE");
-        }
-        let sql = format!("UPDATE petition SET {sets} WHERE id = $3 AND state = $4");
-        let department_id = match &s.change {
-            StepChange::Assign { department_id } => Some(*department_id),
-            _ => None,
-        };
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let q = sqlx::query(&sql)
-                .bind(s.to.as_str())
-                .bind(s.at)
-                .bind(s.petition_id)
-                .bind(s.from.as_str());
-            let q = match &s.change {
-                StepChange::Forward { to } => q.bind(*to),
-                StepChange::Assign { department_id } => q.bind(*department_id),
-                StepChange::Extend { days } => q.bind(*days),
-                StepChange::Reply { delivered_on } => q.bind(*delivered_on),
-                StepChange::Evaluate { rating, comment } => q.bind(rating.as_str()).bind(*comment),
-                _ => q,
-            };
-            if q.execute(&mut *tx).await?.rows_affected() == 0 {
-                return Ok(false);
-            }
-            if let StepChange::Decide(d) = &s.change {
-                sqlx::query(
-                    "INSERT INTO petition_decision (petition_id, level, request, facts_reasons, decision, legal_basis, \
-                     outcome, decided_by, decided_at) VALUES ($1, 'first', $2, $3, $4, $5, $6, $7, $8) \
-                     ON CONFLICT (petition_id, level) DO UPDATE SET request = excluded.request, \
-                     facts_reasons = excluded.facts_reasons, decision = excluded.decision, \
-                     legal_basis = excluded.legal_basis, outcome = excluded.outcome, \
-                     decided_by = excluded.decided_by, decided_at = excluded.decided_at",
-                )
-                .bind(s.petition_id)
-                .bind(&d.request)
-                .bind(&d.facts_reasons)
-                .bind(&d.decision)
-                .bind(&d.legal_basis)
-                .bind(d.outcome.as_str())
-                .bind(s.actor_user_id)
-                .bind(d.decided_at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            sqlx::query(
-                "INSERT INTO petition_event (petition_id, at, step, from_state, to_state, actor_user_id, \
-                 by_petitioner, public, department_id, note, public_note) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(s.petition_id)
-            .bind(s.at)
-            .bind(s.step.as_str())
-            .bind(s.from.as_str())
-            .bind(s.to.as_str())
-            .bind(s.actor_user_id)
-            .bind(s.by_petitioner)
-            .bind(s.step.is_public())
-            .bind(department_id)
-            .bind(s.note)
-            .bind(s.public_note)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(true)
-        })
     }
 
     /// The office's view of one petition (the identity apart).
@@ -976,35 +1025,6 @@ impl Database {
                 notes,
             },
         ))
-    }
-
-    pub async fn set_office_info(
-        &self,
-        township_id: i64,
-        info: &domain::office::OfficeInfo,
-        by: i64,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        with_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO office_info (township_id, address, phone, mailing_address, reception, notes, updated_at, updated_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (township_id) DO UPDATE SET \
-                 address = excluded.address, phone = excluded.phone, mailing_address = excluded.mailing_address, \
-                 reception = excluded.reception, notes = excluded.notes, updated_at = excluded.updated_at, \
-                 updated_by = excluded.updated_by",
-            )
-            .bind(township_id)
-            .bind(&info.address)
-            .bind(&info.phone)
-            .bind(&info.mailing_address)
-            .bind(&info.reception)
-            .bind(&info.notes)
-            .bind(at)
-            .bind(by)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
     }
 
     /// A named secret, made by `fresh` the first time it is asked for and the same ever

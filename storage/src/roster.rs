@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use domain::auth::Role;
 use domain::org::OrgUnitKind;
 
-use crate::{Database, Result, with_pool};
+use crate::write::with_tx;
+use crate::{Database, Result, Tx, with_pool};
 
 /// A unit already in the database, or one created earlier in the same plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +40,11 @@ pub struct RosterPlan {
     pub users: Vec<PlannedUser>,
 }
 
-impl Database {
-    /// Writes the whole plan or nothing. Returns the number of units and accounts made.
-    pub async fn import_roster(&self, plan: &RosterPlan, now: DateTime<Utc>) -> Result<(usize, usize)> {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+impl Tx {
+    /// Writes the whole plan, or nothing if the transaction is not committed. Returns the
+    /// number of units and accounts made.
+    pub async fn import_roster(&mut self, plan: &RosterPlan, now: DateTime<Utc>) -> Result<(usize, usize)> {
+        with_tx!(self, tx => {
             let mut ids: Vec<i64> = Vec::with_capacity(plan.units.len());
             let resolve = |r: UnitRef, ids: &[i64]| match r {
                 UnitRef::Existing(id) => Some(id),
@@ -79,11 +80,12 @@ impl Database {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
             Ok((plan.units.len(), plan.users.len()))
         })
     }
+}
 
+impl Database {
     /// Every unit under `root` (itself included), for resolving names in an import.
     pub async fn org_subtree(&self, root: i64) -> Result<Vec<domain::org::OrgUnit>> {
         const SQL: &str = "WITH RECURSIVE down (id, depth) AS ( \

@@ -37,30 +37,24 @@ fn user(name: &str, role: Role, unit: i64) -> NewUser {
 async fn accounts_keep_unique_names_and_roles_on_the_right_units() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
         let (township, village, grid, _) = demo(&db).await;
-        let id = db
-            .create_user(&user("wangfang", Role::Clerk, township), "hash", t0())
+        let id = testing::create_user(&db, &user("wangfang", Role::Clerk, township), "hash", t0())
             .await
             .expect("create");
 
-        let taken = db
-            .create_user(&user("wangfang", Role::Clerk, township), "h", t0())
-            .await;
+        let taken = testing::create_user(&db, &user("wangfang", Role::Clerk, township), "h", t0()).await;
         assert!(
             matches!(taken, Err(StorageError::Invalid(ref e)) if e.problem == Problem::UsernameTaken),
             "{label}: {taken:?}"
         );
         // A grid worker belongs to a grid, not a village; nothing is half-created.
-        let wrong = db
-            .create_user(&user("liuyang", Role::GridWorker, village), "h", t0())
-            .await;
+        let wrong = testing::create_user(&db, &user("liuyang", Role::GridWorker, village), "h", t0()).await;
         assert!(
             matches!(wrong, Err(StorageError::Invalid(ref e)) if e.problem == Problem::WrongScope),
             "{label}"
         );
         assert!(db.credentials("liuyang").await.unwrap().is_none(), "{label}");
 
-        let grid_worker = db
-            .create_user(&user("liuyang", Role::GridWorker, grid), "h", t0())
+        let grid_worker = testing::create_user(&db, &user("liuyang", Role::GridWorker, grid), "h", t0())
             .await
             .expect("grid worker");
         let grants = db.grants(grid_worker).await.unwrap();
@@ -83,14 +77,14 @@ async fn accounts_keep_unique_names_and_roles_on_the_right_units() {
 async fn sessions_end_when_revoked_disabled_or_the_password_is_reset() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
         let (_, village, _, _) = demo(&db).await;
-        let id = db
-            .create_user(&user("zhangxiuying", Role::InfoOfficer, village), "h", t0())
+        let id = testing::create_user(&db, &user("zhangxiuying", Role::InfoOfficer, village), "h", t0())
             .await
             .unwrap();
         let open = |hash: &'static str| {
             let db = db.clone();
             async move {
-                db.create_session(&NewSession {
+                let mut tx = db.begin().await.unwrap();
+                tx.create_session(&NewSession {
                     token_hash: hash,
                     user_id: id,
                     kind: SessionKind::Field,
@@ -100,6 +94,8 @@ async fn sessions_end_when_revoked_disabled_or_the_password_is_reset() {
                 })
                 .await
                 .unwrap();
+                tx.audit(&testing::setup_entry(AuditAction::Login)).await.unwrap();
+                tx.commit().await.unwrap();
             }
         };
         open("phone").await;
@@ -118,20 +114,48 @@ async fn sessions_end_when_revoked_disabled_or_the_password_is_reset() {
         );
 
         // Changing one's own password keeps this session and ends the others.
-        db.set_password_hash(id, "h2", t0(), Some("phone")).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.set_password_hash(id, "h2", t0(), Some("phone")).await.unwrap();
+        tx.audit(&testing::setup_entry(AuditAction::ChangePassword))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         assert!(db.session("phone").await.unwrap().is_some(), "{label}");
         assert!(db.session("tablet").await.unwrap().is_none(), "{label}");
 
         // Disabling ends every session at once.
         open("tablet").await;
-        db.set_user_disabled(id, true).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.set_user_disabled(id, true).await.unwrap();
+        tx.audit(&testing::setup_entry(AuditAction::DisableUser))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         assert!(db.session("phone").await.unwrap().is_none(), "{label}");
         assert!(db.session("tablet").await.unwrap().is_none(), "{label}");
         assert!(db.credentials("zhangxiuying").await.unwrap().unwrap().disabled);
 
-        db.set_user_disabled(id, false).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.set_user_disabled(id, false).await.unwrap();
+        tx.audit(&testing::setup_entry(AuditAction::EnableUser))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         open("phone").await;
-        assert_eq!(db.delete_sessions_of(id).await.unwrap(), 1, "{label}");
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(tx.delete_sessions_of(id).await.unwrap(), 1, "{label}");
+        // A write without its audit entry is refused, and with it the write.
+        assert!(
+            matches!(tx.commit().await, Err(StorageError::Unaudited)),
+            "{label}"
+        );
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(tx.delete_sessions_of(id).await.unwrap(), 1, "{label}");
+        tx.audit(&testing::setup_entry(AuditAction::RevokeSessions))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(db.session("phone").await.unwrap().is_none(), "{label}");
     }
 }
 

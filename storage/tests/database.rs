@@ -59,16 +59,14 @@ async fn an_unknown_url_is_refused_with_a_clear_error() {
 async fn org_units_nest_by_the_rules_of_the_tree() {
     for t in common::all_migrated().await {
         let db = &t.db;
-        let county = db
-            .create_org_unit(None, OrgUnitKind::County, "青山县", None)
+        let county = common::create_org_unit(db, None, OrgUnitKind::County, "青山县", None)
             .await
             .unwrap();
-        let township = db
-            .create_org_unit(Some(county), OrgUnitKind::Township, " 东湖镇 ", Some("DH"))
-            .await
-            .unwrap();
-        let village = db
-            .create_org_unit(Some(township), OrgUnitKind::Village, "东湖村", None)
+        let township =
+            common::create_org_unit(db, Some(county), OrgUnitKind::Township, " 东湖镇 ", Some("DH"))
+                .await
+                .unwrap();
+        let village = common::create_org_unit(db, Some(township), OrgUnitKind::Village, "东湖村", None)
             .await
             .unwrap();
 
@@ -79,17 +77,13 @@ async fn org_units_nest_by_the_rules_of_the_tree() {
         );
 
         // A grid cannot hang under a township, nor under a unit that does not exist.
-        let wrong = db
-            .create_org_unit(Some(township), OrgUnitKind::Grid, "第一网格", None)
-            .await;
+        let wrong = common::create_org_unit(db, Some(township), OrgUnitKind::Grid, "第一网格", None).await;
         assert!(
             matches!(wrong, Err(StorageError::Invalid(ref e)) if *e == FieldError::new("parent", Problem::WrongParent)),
             "{}: {wrong:?}",
             t.label
         );
-        let missing = db
-            .create_org_unit(Some(9_999_999), OrgUnitKind::Grid, "第一网格", None)
-            .await;
+        let missing = common::create_org_unit(db, Some(9_999_999), OrgUnitKind::Grid, "第一网格", None).await;
         assert!(
             matches!(missing, Err(StorageError::Invalid(_))),
             "{}: {missing:?}",
@@ -98,9 +92,7 @@ async fn org_units_nest_by_the_rules_of_the_tree() {
 
         // The same name twice under one parent is refused by the database itself, and
         // said as a duplicate name.
-        let twice = db
-            .create_org_unit(Some(township), OrgUnitKind::Village, "东湖村", None)
-            .await;
+        let twice = common::create_org_unit(db, Some(township), OrgUnitKind::Village, "东湖村", None).await;
         assert!(
             matches!(twice, Err(StorageError::Invalid(ref e)) if e.field == "name" && e.problem == domain::Problem::Duplicate),
             "{}: {twice:?}",

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Problem;
+use domain::audit::AuditAction;
 use domain::auth::{NewUser, Role};
 use domain::field::{
     Category, InboxFilter, InboxState, InboxStep, NewFieldReport, NewWeeklyReport, ReportKind, Severity,
@@ -44,12 +45,10 @@ async fn demo(db: &Database) -> Demo {
         grants: vec![(role, unit)],
     };
     let village = s.villages[0].village.id;
-    let officer = db
-        .create_user(&user("officer", Role::InfoOfficer, village), "h", t0())
+    let officer = testing::create_user(db, &user("officer", Role::InfoOfficer, village), "h", t0())
         .await
         .unwrap();
-    let clerk = db
-        .create_user(&user("clerk", Role::Clerk, s.township.id), "h", t0())
+    let clerk = testing::create_user(db, &user("clerk", Role::Clerk, s.township.id), "h", t0())
         .await
         .unwrap();
     Demo {
@@ -122,6 +121,31 @@ fn scope(d: &Demo) -> ChangeScope {
     }
 }
 
+/// A push in its own audited transaction, as the field service makes it.
+async fn push(db: &Database, township: i64, entries: &[PushEntry<'_>], at: DateTime<Utc>) -> Vec<Stored> {
+    let mut tx = db.begin().await.unwrap();
+    let got = tx.push_records(township, entries, at).await.unwrap();
+    tx.audit(&testing::setup_entry(AuditAction::SyncPush))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    got
+}
+
+/// An inbox step in its own audited transaction; one that finds the state moved writes
+/// nothing, and its transaction is dropped (as the service does).
+async fn record_step(db: &Database, s: &InboxStepRecord<'_>) -> bool {
+    let mut tx = db.begin().await.unwrap();
+    let recorded = tx.record_inbox_step(s).await.unwrap();
+    if recorded {
+        tx.audit(&testing::setup_entry(AuditAction::FieldReportStep))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    recorded
+}
+
 #[tokio::test]
 async fn a_resend_is_a_duplicate_and_another_body_under_the_same_uuid_a_conflict() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
@@ -132,16 +156,16 @@ async fn a_resend_is_a_duplicate_and_another_body_under_the_same_uuid_a_conflict
             entry(&a, "hash-a", d.officer, report_item(&r, d.township)),
             entry(&b, "hash-b", d.officer, report_item(&r, d.township)),
         ];
-        let first = db.push_records(d.township, &batch, t0()).await.unwrap();
+        let first = push(&db, d.township, &batch, t0()).await;
         assert_eq!(first, vec![Stored::Stored, Stored::Stored], "{label}");
-        let again = db.push_records(d.township, &batch, t0()).await.unwrap();
+        let again = push(&db, d.township, &batch, t0()).await;
         assert_eq!(again, vec![Stored::Duplicate, Stored::Duplicate], "{label}");
         // Same UUID, other body; or the same body from someone else: never overwritten.
         let changed = [
             entry(&a, "hash-other", d.officer, report_item(&r, d.township)),
             entry(&b, "hash-b", d.clerk, report_item(&r, d.township)),
         ];
-        let got = db.push_records(d.township, &changed, t0()).await.unwrap();
+        let got = push(&db, d.township, &changed, t0()).await;
         assert_eq!(got, vec![Stored::Conflict, Stored::Conflict], "{label}");
         let receipts = db.sync_receipts(&[&a, &b, &uuid(3)]).await.unwrap();
         assert_eq!(receipts.len(), 2, "{label}");
@@ -158,7 +182,7 @@ async fn a_resend_is_a_duplicate_and_another_body_under_the_same_uuid_a_conflict
 #[tokio::test]
 async fn a_run_of_reports_is_stored_at_once_with_resends_and_a_refused_one_among_them_and_its_audit_with_it()
 {
-    use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
+    use domain::audit::{AuditFilter, NewAuditEntry, Outcome};
     for TestDb { label, db, .. } in testing::all_migrated().await {
         let d = demo(&db).await;
         let mut r = report(d.village, Severity::General);
@@ -170,22 +194,27 @@ async fn a_run_of_reports_is_stored_at_once_with_resends_and_a_refused_one_among
             .iter()
             .map(|id| entry(id, "h", d.officer, report_item(&r, d.township)))
             .collect();
-        db.push_records(d.township, &before, t0()).await.unwrap();
+        push(&db, d.township, &before, t0()).await;
         let mut batch: Vec<PushEntry<'_>> = ids
             .iter()
             .map(|id| entry(id, "h", d.officer, report_item(&r, d.township)))
             .collect();
         batch[1].body_hash = "other";
+        // The entries are made of the outcomes and written in the push's transaction.
         let audit = |stored: &[Stored]| {
             let n = stored.iter().filter(|s| **s == Stored::Stored).count();
             let mut e = NewAuditEntry::new(t0(), AuditAction::SyncPush, Outcome::Ok);
             e.detail = Some(format!("{n} stored"));
             vec![e]
         };
-        let got = db
-            .push_records_audited(d.township, &batch, t0(), &audit)
-            .await
-            .unwrap();
+        let audited_push = async |batch: &[PushEntry<'_>]| {
+            let mut tx = db.begin().await.unwrap();
+            let got = tx.push_records(d.township, batch, t0()).await.unwrap();
+            tx.audit_all(&audit(&got)).await.unwrap();
+            tx.commit().await.unwrap();
+            got
+        };
+        let got = audited_push(&batch).await;
         let mut want = vec![Stored::Duplicate, Stored::Conflict, Stored::Duplicate];
         want.extend(vec![Stored::Stored; 9]);
         assert_eq!(got, want, "{label}");
@@ -196,10 +225,7 @@ async fn a_run_of_reports_is_stored_at_once_with_resends_and_a_refused_one_among
             .map(|id| entry(id, "h", d.officer, report_item(&r, d.township)))
             .collect();
         batch[3] = entry(&more[3], "h", d.officer, report_item(&broken, d.township));
-        let got = db
-            .push_records_audited(d.township, &batch, t0(), &audit)
-            .await
-            .unwrap();
+        let got = audited_push(&batch).await;
         assert!(
             matches!(&got[3], Stored::Rejected(Rejection::Invalid(f)) if f.field == "record"),
             "{label}: {got:?}"
@@ -227,6 +253,20 @@ async fn a_run_of_reports_is_stored_at_once_with_resends_and_a_refused_one_among
         let mut details: Vec<String> = page.entries.iter().filter_map(|e| e.detail.clone()).collect();
         details.sort();
         assert_eq!(details, ["5 stored", "9 stored"], "{label}");
+        // Dropped before its commit (its entry not written), a push keeps nothing.
+        let late = uuid(30);
+        let mut tx = db.begin().await.unwrap();
+        let got = tx
+            .push_records(
+                d.township,
+                &[entry(&late, "h", d.officer, report_item(&r, d.township))],
+                t0(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(got, vec![Stored::Stored], "{label}");
+        drop(tx);
+        assert_eq!(db.field_report_by_uuid(&late).await.unwrap(), None, "{label}");
     }
 }
 
@@ -252,7 +292,7 @@ async fn one_record_the_database_refuses_does_not_block_the_others() {
             entry(&c, "c", d.officer, weekly_item(&listing_missing, d.township)),
             entry(&e, "e", d.officer, report_item(&good, d.township)),
         ];
-        let got = db.push_records(d.township, &batch, t0()).await.unwrap();
+        let got = push(&db, d.township, &batch, t0()).await;
         assert_eq!(got[0], Stored::Stored, "{label}");
         assert!(
             matches!(&got[1], Stored::Rejected(Rejection::Invalid(f)) if f.field == "record"),
@@ -321,7 +361,7 @@ async fn a_weekly_report_lists_the_weeks_reports_once_per_village() {
             entry(&w3, "w1", d.officer, weekly_item(&weekly, d.township)),
             entry(&w4, "w4", d.officer, weekly_item(&weekly, d.township)),
         ];
-        let got = db.push_records(d.township, &batch, t0()).await.unwrap();
+        let got = push(&db, d.township, &batch, t0()).await;
         let problem = |s: &Stored| match s {
             Stored::Rejected(Rejection::Invalid(f)) => Some((f.field.clone(), f.problem)),
             _ => None,
@@ -383,7 +423,8 @@ async fn inbox_steps_move_once_and_reach_the_feed_in_order() {
         let r = report(d.village, Severity::General);
         let other = report(d.other_village, Severity::General);
         let (a, b) = (uuid(1), uuid(2));
-        db.push_records(
+        push(
+            &db,
             d.township,
             &[
                 entry(&a, "a", d.officer, report_item(&r, d.township)),
@@ -391,8 +432,7 @@ async fn inbox_steps_move_once_and_reach_the_feed_in_order() {
             ],
             t0(),
         )
-        .await
-        .unwrap();
+        .await;
         let place = db.field_report_by_uuid(&a).await.unwrap().unwrap();
         assert_eq!(
             (place.village_id, place.state, place.author_id),
@@ -417,38 +457,40 @@ async fn inbox_steps_move_once_and_reach_the_feed_in_order() {
         };
         use InboxState::*;
         assert!(
-            db.record_inbox_step(&step(place.id, InboxStep::Acknowledge, New, Acknowledged, None))
-                .await
-                .unwrap()
+            record_step(
+                &db,
+                &step(place.id, InboxStep::Acknowledge, New, Acknowledged, None)
+            )
+            .await
         );
         // A second clerk acting on the old state loses.
         assert!(
-            !db.record_inbox_step(&step(place.id, InboxStep::Acknowledge, New, Acknowledged, None))
-                .await
-                .unwrap(),
+            !record_step(
+                &db,
+                &step(place.id, InboxStep::Acknowledge, New, Acknowledged, None)
+            )
+            .await,
             "{label}"
         );
         assert!(
-            db.record_inbox_step(&step(
-                other_place.id,
-                InboxStep::Close,
-                New,
-                Closed,
-                Some("已处理")
-            ))
+            record_step(
+                &db,
+                &step(other_place.id, InboxStep::Close, New, Closed, Some("已处理"))
+            )
             .await
-            .unwrap()
         );
         assert!(
-            db.record_inbox_step(&step(
-                place.id,
-                InboxStep::RequestInfo,
-                Acknowledged,
-                MoreInfoRequested,
-                Some("请补充照片")
-            ))
+            record_step(
+                &db,
+                &step(
+                    place.id,
+                    InboxStep::RequestInfo,
+                    Acknowledged,
+                    MoreInfoRequested,
+                    Some("请补充照片")
+                )
+            )
             .await
-            .unwrap()
         );
         // The officer's feed: their village's steps only, numbered per township.
         let changes = db.sync_changes(d.township, 0, &scope(&d), 100).await.unwrap();
@@ -498,17 +540,16 @@ async fn inbox_steps_move_once_and_reach_the_feed_in_order() {
                 by_name: "张秀英",
             })
         };
-        let got = db
-            .push_records(
-                d.township,
-                &[
-                    entry(&s1, "s1", d.officer, answer(place.id)),
-                    entry(&s2, "s2", d.officer, answer(place.id)),
-                ],
-                t0() + Duration::hours(2),
-            )
-            .await
-            .unwrap();
+        let got = push(
+            &db,
+            d.township,
+            &[
+                entry(&s1, "s1", d.officer, answer(place.id)),
+                entry(&s2, "s2", d.officer, answer(place.id)),
+            ],
+            t0() + Duration::hours(2),
+        )
+        .await;
         assert_eq!(got[0], Stored::Stored, "{label}");
         assert_eq!(
             got[1],
@@ -653,7 +694,12 @@ async fn a_photo_upload_resumes_at_its_offset_and_completes_once() {
             "{label}"
         );
         assert_eq!(db.photo_bytes(up.id).await.unwrap(), b"0123456789", "{label}");
-        db.reset_photo(up.id).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.reset_photo(up.id).await.unwrap();
+        tx.audit(&testing::setup_entry(AuditAction::UploadPhoto))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         assert_eq!(
             db.photo_upload(&id).await.unwrap().unwrap().received,
             0,
@@ -661,7 +707,17 @@ async fn a_photo_upload_resumes_at_its_offset_and_completes_once() {
         );
         assert!(db.photo_bytes(up.id).await.unwrap().is_empty(), "{label}");
         db.append_photo_chunk(up.id, 0, b"0123456789").await.unwrap();
-        db.complete_photo(up.id, b"0123456789", t0()).await.unwrap();
+        // Completing and its entry go together: dropped before the commit, it is not complete.
+        let mut tx = db.begin().await.unwrap();
+        tx.complete_photo(up.id, b"0123456789", t0()).await.unwrap();
+        drop(tx);
+        assert!(!db.photo_upload(&id).await.unwrap().unwrap().complete, "{label}");
+        let mut tx = db.begin().await.unwrap();
+        tx.complete_photo(up.id, b"0123456789", t0()).await.unwrap();
+        tx.audit(&testing::setup_entry(AuditAction::UploadPhoto))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         let done = db.photo_upload(&id).await.unwrap().unwrap();
         assert!(done.complete, "{label}");
         assert_eq!(
@@ -672,13 +728,13 @@ async fn a_photo_upload_resumes_at_its_offset_and_completes_once() {
         // A report naming it now counts it attached.
         let r = report(d.village, Severity::General);
         let a = uuid(1);
-        db.push_records(
+        push(
+            &db,
             d.township,
             &[entry(&a, "a", d.officer, report_item(&r, d.township))],
             t0(),
         )
-        .await
-        .unwrap();
+        .await;
         let inbox = db
             .field_inbox(&[d.township], &InboxFilter::default())
             .await
@@ -721,7 +777,12 @@ async fn kinds_and_deadlines_default_until_an_admin_sets_them() {
             },
             default_kinds()[0].clone(),
         ];
-        db.set_report_kinds(d.township, &mine).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.set_report_kinds(d.township, &mine).await.unwrap();
+        tx.audit(&testing::setup_entry(AuditAction::EditReportKinds))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         assert_eq!(db.report_kinds(d.township).await.unwrap(), mine, "{label}");
         // Another township still has the defaults.
         assert_eq!(
@@ -739,12 +800,17 @@ async fn kinds_and_deadlines_default_until_an_admin_sets_them() {
             hour: 17,
             next_week: false,
         };
-        db.set_weekly_deadline(d.township, friday, d.clerk, t0())
-            .await
-            .unwrap();
-        db.set_weekly_deadline(d.township, friday, d.clerk, t0())
-            .await
-            .unwrap();
+        // Set twice: the second replaces the first.
+        for _ in 0..2 {
+            let mut tx = db.begin().await.unwrap();
+            tx.set_weekly_deadline(d.township, friday, d.clerk, t0())
+                .await
+                .unwrap();
+            tx.audit(&testing::setup_entry(AuditAction::EditReportKinds))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
         assert_eq!(db.weekly_deadline(d.township).await.unwrap(), friday, "{label}");
     }
 }

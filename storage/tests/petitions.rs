@@ -77,7 +77,6 @@ fn insert<'a>(
         consent_at: Some(at),
         attachments: &[],
         limits: &[],
-        audit: &filed,
     }
 }
 
@@ -86,6 +85,32 @@ fn filed(stored: &Inserted) -> NewAuditEntry {
     entry.record_kind = Some("petition".into());
     entry.record_id = Some(stored.id.to_string());
     entry
+}
+
+/// Takes a petition in as the services do: stored and audited in one transaction, or
+/// found stored before (nothing written, nothing audited).
+async fn store(db: &Database, p: &PetitionInsert<'_>) -> Result<Inserted, StorageError> {
+    let (inserted, tx) = db.begin_petition(p).await?;
+    if let Some(mut tx) = tx {
+        tx.audit(&filed(&inserted)).await?;
+        tx.commit().await?;
+    }
+    Ok(inserted)
+}
+
+/// Records a step as the services do, audited in its transaction; false (nothing
+/// written) if the state had moved on.
+async fn record(db: &Database, s: &StepRecord<'_>) -> Result<bool, StorageError> {
+    let mut tx = db.begin().await?;
+    if !tx.record_step(s).await? {
+        return Ok(false);
+    }
+    let mut entry = NewAuditEntry::new(s.at, AuditAction::PetitionStep, Outcome::Ok);
+    entry.record_kind = Some("petition".into());
+    entry.record_id = Some(s.petition_id.to_string());
+    tx.audit(&entry).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 fn step(
@@ -129,17 +154,17 @@ async fn a_petition_is_stored_whole_and_a_retry_is_the_same_petition() {
         let attachments = [attachment];
         let mut ins = insert(&p, d.township, t0(), Some("form-1"));
         ins.attachments = &attachments;
-        let first = db.insert_petition(&ins).await.unwrap();
+        let first = store(&db, &ins).await.unwrap();
         assert!(first.created, "{label}");
         assert_eq!(first.tracking_code, "XF-20261123-0001", "{label}");
-        let again = db.insert_petition(&ins).await.unwrap();
+        let again = store(&db, &ins).await.unwrap();
         assert_eq!((again.id, again.created), (first.id, false), "{label}");
         // The same key with other content is another form: refused, and nothing of the
         // first petition (its id, its code) comes back.
         let mut other = ins.clone();
         other.submission_hash = Some("content-2");
         assert!(
-            matches!(db.insert_petition(&other).await, Err(StorageError::KeyReused)),
+            matches!(store(&db, &other).await, Err(StorageError::KeyReused)),
             "{label}"
         );
 
@@ -164,14 +189,10 @@ async fn a_petition_is_stored_whole_and_a_retry_is_the_same_petition() {
 
         // Numbers run per day in China: 01:00 UTC on the 23rd, then 17:00 UTC is the 24th.
         let p2 = petition("第二件", "内容", d.village);
-        let second = db
-            .insert_petition(&insert(&p2, d.township, t0(), None))
-            .await
-            .unwrap();
+        let second = store(&db, &insert(&p2, d.township, t0(), None)).await.unwrap();
         assert_eq!(second.tracking_code, "XF-20261123-0002", "{label}");
         let next_day = t0() + Duration::hours(16);
-        let third = db
-            .insert_petition(&insert(&p2, d.township, next_day, None))
+        let third = store(&db, &insert(&p2, d.township, next_day, None))
             .await
             .unwrap();
         assert_eq!(third.tracking_code, "XF-20261124-0001", "{label}");
@@ -189,8 +210,7 @@ async fn many_forms_at_once_get_distinct_codes() {
                 let p = p.clone();
                 tokio::spawn(async move {
                     let key = format!("form-{i}");
-                    db.insert_petition(&insert(&p, d.township, t0(), Some(&key)))
-                        .await
+                    store(&db, &insert(&p, d.township, t0(), Some(&key))).await
                 })
             })
             .collect();
@@ -205,36 +225,123 @@ async fn many_forms_at_once_get_distinct_codes() {
 }
 
 #[tokio::test]
+async fn the_same_form_sent_twice_at_once_is_one_petition_audited_once() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let p = petition("同时重发", "内容", d.village);
+        // Some copies find nothing stored yet and lose the race on the key: their
+        // transaction is dropped and they answer with the copy that won.
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let db = db.clone();
+                let p = p.clone();
+                tokio::spawn(
+                    async move { store(&db, &insert(&p, d.township, t0(), Some("form-twice"))).await },
+                )
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap().unwrap());
+        }
+        assert_eq!(answers.iter().filter(|a| a.created).count(), 1, "{label}");
+        assert!(answers.iter().all(|a| a.id == answers[0].id), "{label}");
+        assert_eq!(db.petition_count().await.unwrap(), 1, "{label}");
+        let filter = AuditFilter {
+            action: Some(AuditAction::FilePetition),
+            ..Default::default()
+        };
+        let log = db
+            .audit_entries(&filter, &AuditScope::All, 0, None)
+            .await
+            .unwrap();
+        assert_eq!(log.total, 1, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_petition_or_a_step_without_its_audit_entry_is_not_kept() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        let p = petition("村道损坏", "内容", d.village);
+        let id = store(&db, &insert(&p, d.township, t0(), None)).await.unwrap().id;
+
+        // Committed without an entry: refused, and rolled back.
+        let mut tx = db.begin().await.unwrap();
+        tx.insert_petition(&insert(&p, d.township, t0(), None))
+            .await
+            .unwrap();
+        assert!(
+            matches!(tx.commit().await, Err(StorageError::Unaudited)),
+            "{label}"
+        );
+        // Its tracking number was rolled back with it.
+        let next = store(&db, &insert(&p, d.township, t0(), None)).await.unwrap();
+        assert_eq!(next.tracking_code, "XF-20261123-0002", "{label}");
+        let register = step(
+            id,
+            Step::Register,
+            PetitionState::Submitted,
+            PetitionState::Registered,
+            StepChange::Register,
+        );
+        let mut tx = db.begin().await.unwrap();
+        assert!(tx.record_step(&register).await.unwrap(), "{label}");
+        assert!(
+            matches!(tx.commit().await, Err(StorageError::Unaudited)),
+            "{label}"
+        );
+
+        // An entry the database refuses takes the write with it.
+        testing::refuse_audit_entries(&db).await;
+        assert!(
+            store(&db, &insert(&p, d.township, t0(), Some("form-x")))
+                .await
+                .is_err(),
+            "{label}"
+        );
+        assert!(record(&db, &register).await.is_err(), "{label}");
+
+        assert_eq!(db.petition_count().await.unwrap(), 2, "{label}");
+        let detail = db.petition_detail(id).await.unwrap().unwrap();
+        assert_eq!(detail.summary.state, PetitionState::Submitted, "{label}");
+        assert_eq!(detail.timeline.len(), 1, "{label}");
+    }
+}
+
+#[tokio::test]
 async fn a_step_moves_the_state_only_from_where_it_was() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
         let d = demo(&db).await;
         let p = petition("村道损坏", "内容", d.village);
-        let id = db
-            .insert_petition(&insert(&p, d.township, t0(), None))
-            .await
-            .unwrap()
-            .id;
+        let id = store(&db, &insert(&p, d.township, t0(), None)).await.unwrap().id;
         use PetitionState as S;
         assert!(
-            db.record_step(&step(
-                id,
-                Step::Register,
-                S::Submitted,
-                S::Registered,
-                StepChange::Register
-            ))
+            record(
+                &db,
+                &step(
+                    id,
+                    Step::Register,
+                    S::Submitted,
+                    S::Registered,
+                    StepChange::Register
+                )
+            )
             .await
             .unwrap()
         );
         // A second clerk registering the same petition finds it already moved on.
         assert!(
-            !db.record_step(&step(
-                id,
-                Step::Register,
-                S::Submitted,
-                S::Registered,
-                StepChange::Register
-            ))
+            !record(
+                &db,
+                &step(
+                    id,
+                    Step::Register,
+                    S::Submitted,
+                    S::Registered,
+                    StepChange::Register
+                )
+            )
             .await
             .unwrap(),
             "{label}"
@@ -243,29 +350,29 @@ async fn a_step_moves_the_state_only_from_where_it_was() {
             department_id: d.department,
         };
         assert!(
-            db.record_step(&step(id, Step::Assign, S::Registered, S::Assigned, assign))
+            record(&db, &step(id, Step::Assign, S::Registered, S::Assigned, assign))
                 .await
                 .unwrap()
         );
         assert!(
-            db.record_step(&step(
-                id,
-                Step::Accept,
-                S::Assigned,
-                S::Accepted,
-                StepChange::Accept
-            ))
+            record(
+                &db,
+                &step(id, Step::Accept, S::Assigned, S::Accepted, StepChange::Accept)
+            )
             .await
             .unwrap()
         );
         assert!(
-            db.record_step(&step(
-                id,
-                Step::StartHandling,
-                S::Accepted,
-                S::InHandling,
-                StepChange::Nothing
-            ))
+            record(
+                &db,
+                &step(
+                    id,
+                    Step::StartHandling,
+                    S::Accepted,
+                    S::InHandling,
+                    StepChange::Nothing
+                )
+            )
             .await
             .unwrap()
         );
@@ -278,13 +385,16 @@ async fn a_step_moves_the_state_only_from_where_it_was() {
             decided_at: t0() + Duration::hours(1),
         };
         assert!(
-            db.record_step(&step(
-                id,
-                Step::RecordDecision,
-                S::InHandling,
-                S::InHandling,
-                StepChange::Decide(&decision)
-            ))
+            record(
+                &db,
+                &step(
+                    id,
+                    Step::RecordDecision,
+                    S::InHandling,
+                    S::InHandling,
+                    StepChange::Decide(&decision)
+                )
+            )
             .await
             .unwrap()
         );
@@ -294,13 +404,16 @@ async fn a_step_moves_the_state_only_from_where_it_was() {
             ..decision.clone()
         };
         assert!(
-            db.record_step(&step(
-                id,
-                Step::RecordDecision,
-                S::InHandling,
-                S::InHandling,
-                StepChange::Decide(&amended)
-            ))
+            record(
+                &db,
+                &step(
+                    id,
+                    Step::RecordDecision,
+                    S::InHandling,
+                    S::InHandling,
+                    StepChange::Decide(&amended)
+                )
+            )
             .await
             .unwrap()
         );
@@ -329,7 +442,7 @@ async fn a_step_moves_the_state_only_from_where_it_was() {
         );
         reply.public_note = Some("已书面答复");
         reply.note = Some("内部：请包案领导关注");
-        assert!(db.record_step(&reply).await.unwrap());
+        assert!(record(&db, &reply).await.unwrap());
         let mut rate = step(
             id,
             Step::Evaluate,
@@ -341,7 +454,7 @@ async fn a_step_moves_the_state_only_from_where_it_was() {
             },
         );
         rate.by_petitioner = true;
-        assert!(db.record_step(&rate).await.unwrap());
+        assert!(record(&db, &rate).await.unwrap());
 
         let public = db.public_status(id).await.unwrap().unwrap();
         assert_eq!(public.state, S::Evaluated, "{label}");
@@ -372,9 +485,7 @@ async fn the_registry_filters_searches_in_chinese_and_keeps_to_its_scope() {
         for (i, (subject, content, village)) in rows.iter().enumerate() {
             let p = petition(subject, content, *village);
             let at = t0() + Duration::minutes(i as i64);
-            db.insert_petition(&insert(&p, d.township, at, None))
-                .await
-                .unwrap();
+            store(&db, &insert(&p, d.township, at, None)).await.unwrap();
         }
         let township = PetitionScope {
             townships: vec![d.township],
@@ -563,23 +674,29 @@ async fn the_office_info_is_written_and_rewritten() {
         let admin = db.credentials("admin").await.unwrap().map(|c| c.user_id);
         let by = match admin {
             Some(id) => id,
-            None => db
-                .create_user(
-                    &domain::auth::NewUser {
-                        username: "office_admin".into(),
-                        display_name: "管理员".into(),
-                        phone: None,
-                        grants: vec![(domain::auth::Role::Admin, d.township)],
-                    },
-                    "hash",
-                    t0(),
-                )
-                .await
-                .unwrap(),
+            None => testing::create_user(
+                &db,
+                &domain::auth::NewUser {
+                    username: "office_admin".into(),
+                    display_name: "管理员".into(),
+                    phone: None,
+                    grants: vec![(domain::auth::Role::Admin, d.township)],
+                },
+                "hash",
+                t0(),
+            )
+            .await
+            .unwrap(),
         };
-        db.set_office_info(d.township, &info, by, t0()).await.unwrap();
-        info.notes = "凭查询码查询进度".into();
-        db.set_office_info(d.township, &info, by, t0()).await.unwrap();
+        for notes in ["", "凭查询码查询进度"] {
+            info.notes = notes.into();
+            let mut tx = db.begin().await.unwrap();
+            tx.set_office_info(d.township, &info, by, t0()).await.unwrap();
+            tx.audit(&testing::setup_entry(AuditAction::EditOfficeInfo))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
         assert_eq!(db.office_info(d.township).await.unwrap(), Some(info), "{label}");
     }
 }
@@ -606,20 +723,20 @@ async fn a_public_submission_keeps_its_limits_and_its_audit_entry_in_one_transac
         for key in &keys[..2] {
             let mut ins = insert(&p, d.township, t0(), Some(key));
             ins.limits = &limits;
-            stored.push(db.insert_petition(&ins).await.unwrap());
+            stored.push(store(&db, &ins).await.unwrap());
         }
         // The third from the same phone: refused by the second limit, nothing written.
         let mut third = insert(&p, d.township, t0(), Some(keys[2]));
         third.limits = &limits;
         assert!(
-            matches!(db.insert_petition(&third).await, Err(StorageError::OverLimit(1))),
+            matches!(store(&db, &third).await, Err(StorageError::OverLimit(1))),
             "{label}"
         );
         assert_eq!(db.petition_count().await.unwrap(), 2, "{label}");
         // A resend of a stored form is that petition, limits or not.
         let mut again = insert(&p, d.township, t0(), Some(keys[0]));
         again.limits = &limits;
-        let found = db.insert_petition(&again).await.unwrap();
+        let found = store(&db, &again).await.unwrap();
         assert_eq!((found.id, found.created), (stored[0].id, false), "{label}");
         // A day later the phone may file again.
         let mut later_limits = limits.clone();
@@ -629,7 +746,7 @@ async fn a_public_submission_keeps_its_limits_and_its_audit_entry_in_one_transac
         }
         let mut later = insert(&p, d.township, t0() + a_day_on, Some(keys[2]));
         later.limits = &later_limits;
-        assert!(db.insert_petition(&later).await.unwrap().created, "{label}");
+        assert!(store(&db, &later).await.unwrap().created, "{label}");
 
         // Each stored petition has exactly its one audit entry; the refused one none.
         let log = db
