@@ -233,7 +233,9 @@ mod tests {
     }
 
     /// The two locale files name the same texts, and every problem code a rule can answer
-    /// has its sentence in both: a missing one would show a key to a person.
+    /// and every state, step, channel and kind of a petition has its text in both: a
+    /// missing one would show a key to a person. (The codes the server answers with are
+    /// checked beside their sentences, in `error::tests`.)
     #[test]
     fn both_languages_have_every_text_and_every_problem() {
         use std::collections::BTreeSet;
@@ -268,6 +270,45 @@ mod tests {
         );
         for p in domain::Problem::ALL {
             assert!(zh.contains(&format!("problem.{}", p.code())), "{}", p.code());
+        }
+        use domain::petition::{Channel, PetitionKind, PetitionState, Step};
+        let names = Channel::ALL
+            .iter()
+            .map(|c| format!("channel.{}", c.as_str()))
+            .chain(
+                PetitionKind::ALL
+                    .iter()
+                    .map(|k| format!("petition_kind.{}", k.as_str())),
+            )
+            .chain(
+                PetitionState::ALL
+                    .iter()
+                    .map(|s| format!("petition_state.{}", s.as_str())),
+            )
+            // `return` is a Rust keyword, so its key is `return_case`; the filing is a step
+            // of the timeline too.
+            .chain(Step::ALL.iter().map(|s| match s {
+                Step::Return => "petition_step.return_case".to_owned(),
+                s => format!("petition_step.{}", s.as_str()),
+            }))
+            .chain(["petition_step.file".to_owned()]);
+        for name in names {
+            assert!(zh.contains(&name), "{name}");
+        }
+        // The words the server's ledgers use are those texts, in either language.
+        use crate::components::labels::{channel_name, petition_kind_name, state_name};
+        use crate::i18n::Locale;
+        for s in PetitionState::ALL {
+            assert_ne!(state_name(Locale::zh_CN, *s), state_name(Locale::en, *s));
+        }
+        for c in Channel::ALL {
+            assert_ne!(channel_name(Locale::zh_CN, *c), channel_name(Locale::en, *c));
+        }
+        for k in PetitionKind::ALL {
+            assert_ne!(
+                petition_kind_name(Locale::zh_CN, *k),
+                petition_kind_name(Locale::en, *k)
+            );
         }
     }
 

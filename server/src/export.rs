@@ -1,6 +1,7 @@
 //! Ledgers as officials keep them: the audit log and the petition registry as CSV for
 //! any tool and as XLSX for Excel/WPS. Both carry the same columns in Chinese.
 
+use app::error::EdgeText;
 use app::session::caller_from_parts;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header, request::Parts};
@@ -79,14 +80,14 @@ pub fn to_csv<const N: usize>(
     let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        let fail = |_| ServerError::BadRequest("导出失败。");
+        let fail = |_| ServerError::BadRequest(EdgeText::ExportFailed);
         writer.write_record(headers).map_err(fail)?;
         for row in rows {
             writer.write_record(row.iter().map(|c| defuse(c))).map_err(fail)?;
         }
         writer
             .flush()
-            .map_err(|_| ServerError::BadRequest("导出失败。"))?;
+            .map_err(|_| ServerError::BadRequest(EdgeText::ExportFailed))?;
     }
     Ok(out)
 }
@@ -166,7 +167,7 @@ pub fn ledger<const N: usize>(
     if xlsx {
         let bytes = to_xlsx(sheet, headers, rows).map_err(|e| {
             tracing::error!(error = %e, "xlsx export failed");
-            ServerError::BadRequest("导出失败。")
+            ServerError::BadRequest(EdgeText::ExportFailed)
         })?;
         Ok(download(
             bytes,

@@ -6,7 +6,9 @@
 //! Also the attachment download, a field report's photos and the registry's ledger export.
 
 use app::api::{LAST_VILLAGE_COOKIE, Posted, ReceiptView};
-use app::error::AppError;
+use app::components::labels::{channel_name, petition_kind_name, state_name};
+use app::error::{AppError, EdgeText};
+use app::i18n::Locale;
 use app::session::{caller_from_parts, is_https};
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Path, Query, State};
@@ -42,7 +44,7 @@ async fn read_petition_post(mut multipart: Multipart) -> Result<PetitionPost, Se
         uploads: Vec::new(),
         answer: ChallengeAnswer::default(),
     };
-    let bad = |_| ServerError::BadRequest("表单数据不完整，请重新提交。");
+    let bad = |_| ServerError::BadRequest(EdgeText::FormIncomplete);
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "attachments" {
@@ -159,7 +161,7 @@ pub async fn post_petition(
     let (parts, body) = request.into_parts();
     let multipart = Multipart::from_request(Request::from_parts(parts.clone(), body), &state)
         .await
-        .map_err(|_| ServerError::BadRequest("表单数据不完整，请重新提交。"))?;
+        .map_err(|_| ServerError::BadRequest(EdgeText::FormIncomplete))?;
     let post = read_petition_post(multipart).await?;
     let caller = caller_from_parts(&parts);
     let result =
@@ -181,7 +183,7 @@ pub async fn post_intake(
     };
     let multipart = Multipart::from_request(Request::from_parts(parts.clone(), body), &state)
         .await
-        .map_err(|_| ServerError::BadRequest("表单数据不完整，请重新提交。"))?;
+        .map_err(|_| ServerError::BadRequest(EdgeText::FormIncomplete))?;
     let post = read_petition_post(multipart).await?;
     let caller = caller_from_parts(&parts);
     let result = services::petition::intake(&state.db, &caller, &post.form, &post.uploads).await;
@@ -222,7 +224,7 @@ pub async fn post_track(
     let axum::Form(post) =
         axum::Form::<TrackPost>::from_request(Request::from_parts(parts.clone(), body), &state)
             .await
-            .map_err(|_| ServerError::BadRequest("请填写查询码和查询密码。"))?;
+            .map_err(|_| ServerError::BadRequest(EdgeText::TrackingForm))?;
     let caller = caller_from_parts(&parts);
     let result = if evaluate {
         let form = StepForm {
@@ -348,62 +350,21 @@ const REGISTRY_HEADERS: [&str; 9] = [
     "集体访",
 ];
 
+/// A ledger row. The ledger is kept in Chinese whatever the reader's language, as its
+/// column titles are: it is the office's record, filed and compared as such.
 fn registry_row(r: &PetitionSummary) -> [String; 9] {
-    let zh = |s: &str| s.to_owned();
+    let zh = Locale::zh_CN;
     [
         r.tracking_code.clone(),
         format_china_time(r.received_at),
-        zh(channel_zh(r.channel)),
-        zh(kind_zh(r.kind)),
+        channel_name(zh, r.channel).to_owned(),
+        petition_kind_name(zh, r.kind).to_owned(),
         r.subject.clone(),
-        zh(state_zh(r.state)),
+        state_name(zh, r.state).to_owned(),
         r.village_name.clone().unwrap_or_default(),
         r.department_name.clone().unwrap_or_default(),
         if r.collective { "是" } else { "" }.to_owned(),
     ]
-}
-
-fn channel_zh(c: domain::petition::Channel) -> &'static str {
-    use domain::petition::Channel::*;
-    match c {
-        Letter => "来信",
-        Visit => "来访",
-        Phone => "电话",
-        Fax => "传真",
-        Online => "网上信访",
-        Agent => "代理",
-    }
-}
-
-fn kind_zh(k: domain::petition::PetitionKind) -> &'static str {
-    use domain::petition::PetitionKind::*;
-    match k {
-        Suggestion => "建议意见",
-        ReportAccusation => "检举控告",
-        RequestComplaint => "申诉求决",
-    }
-}
-
-fn state_zh(s: domain::petition::PetitionState) -> &'static str {
-    use domain::petition::PetitionState::*;
-    match s {
-        Submitted => "待登记",
-        Registered => "已登记",
-        Forwarded => "已转送",
-        Assigned => "已交办",
-        Accepted => "已受理",
-        Declined => "不予受理",
-        InHandling => "办理中",
-        Extended => "已延期",
-        Replied => "已答复",
-        Evaluated => "已评价",
-        ReviewRequested => "申请复查",
-        Reviewed => "已复查",
-        ReReviewRequested => "申请复核",
-        ReReviewed => "已复核",
-        Concluded => "已终结",
-        Withdrawn => "已撤回",
-    }
 }
 
 /// `GET /office/petitions.xlsx?…` and `.csv?…`: the registry's current filter as a

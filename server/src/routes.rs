@@ -1,6 +1,7 @@
 //! The router: plain routes first, then the app's pages and server functions, then
 //! static files. Every request gets an id, a log span, and compression.
 
+use app::error::EdgeText;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
@@ -116,6 +117,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::rate_limit,
         ))
+        // What the handlers and the guards listed above answer is in the request's language.
+        .layer(middleware::from_fn(crate::error::reader_locale))
         .layer(middleware::from_fn(security::peer_address))
         .layer(middleware::from_fn(security::no_store_pages))
         .layer(middleware::from_fn(security::catch_panic))
@@ -188,8 +191,7 @@ struct LanguageQuery {
 /// cookie the app reads and goes back to the page, only ever to a path on this site.
 async fn switch_language(Path(locale): Path<String>, Query(query): Query<LanguageQuery>) -> Response {
     let Some(locale) = ["zh-CN", "en"].into_iter().find(|l| *l == locale) else {
-        return crate::ServerError::BadRequest("不支持这种语言，可选 zh-CN（中文）或 en（English）。")
-            .into_response();
+        return crate::ServerError::BadRequest(EdgeText::UnknownLanguage).into_response();
     };
     let next = query
         .next
@@ -227,7 +229,7 @@ const MULTIPART_SERVER_FNS: [&str; 1] = ["/api/import_roster"];
 /// such a request is answered 400 before it gets there.
 async fn multipart_guard(request: Request<Body>, next: Next) -> Response {
     if MULTIPART_SERVER_FNS.contains(&request.uri().path()) && !has_multipart_boundary(request.headers()) {
-        return crate::ServerError::BadRequest("请选择文件后再上传。").into_response();
+        return crate::ServerError::BadRequest(EdgeText::NoFile).into_response();
     }
     next.run(request).await
 }

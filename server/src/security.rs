@@ -5,6 +5,8 @@
 
 use std::net::SocketAddr;
 
+use app::error::{EdgeText, code_message};
+use app::i18n::Locale;
 use app::session::{PeerAddress, SESSION_COOKIE, clear_session_cookie, is_https, session_cookie};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -75,6 +77,7 @@ pub async fn catch_panic(request: Request<Body>, next: Next) -> Response {
         .unwrap_or("-")
         .to_owned();
     let api = request.uri().path().starts_with("/api/");
+    let locale = crate::error::locale(request.headers());
     match std::panic::AssertUnwindSafe(next.run(request))
         .catch_unwind()
         .await
@@ -87,12 +90,12 @@ pub async fn catch_panic(request: Request<Body>, next: Next) -> Response {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             tracing::error!(request_id = %request_id, panic = %what, "request panicked");
-            panic_response(&request_id, api)
+            panic_response(&request_id, api, locale)
         }
     }
 }
 
-fn panic_response(request_id: &str, api: bool) -> Response {
+fn panic_response(request_id: &str, api: bool, locale: Locale) -> Response {
     use axum::http::StatusCode;
     // The id is ours (a UUID, or what a proxy set): keep it to characters that are safe
     // in HTML and JSON.
@@ -101,22 +104,29 @@ fn panic_response(request_id: &str, api: bool) -> Response {
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .take(64)
         .collect();
+    let fault = code_message(locale, "internal");
+    let id_label = EdgeText::RequestId.text(locale);
     let mut response = if api {
         axum::Json(serde_json::json!({
             "error": "internal",
             "code": "internal",
-            "message": format!("服务器出错了，请稍后重试。(请求编号 {id})"),
+            "message": format!("{fault} ({id_label} {id})"),
             "request_id": id,
         }))
         .into_response()
     } else {
+        // The texts are ours and hold no markup.
+        let (lang, title, what_to_do) = (
+            if locale == Locale::en { "en" } else { "zh-CN" },
+            EdgeText::Title.text(locale),
+            EdgeText::Panic.text(locale),
+        );
         axum::response::Html(format!(
-            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+            "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>服务器出错了</title></head><body><main><h1>服务器出错了</h1>\
-             <p>请返回上一页重试；如果一直这样，请把请求编号告诉管理员。</p>\
-             <p lang=\"en\">Something went wrong on the server. Please go back and try again.</p>\
-             <p>请求编号 Request id: <code>{id}</code></p></main></body></html>"
+             <title>{title}</title></head><body><main><h1>{title}</h1>\
+             <p>{fault}</p><p>{what_to_do}</p>\
+             <p>{id_label}: <code>{id}</code></p></main></body></html>"
         ))
         .into_response()
     };
@@ -162,7 +172,7 @@ pub async fn same_origin_only(request: Request<Body>, next: Next) -> Response {
             path = %request.uri().path(),
             "cross-origin request refused"
         );
-        return ServerError::Forbidden("跨站提交已被拒绝：请在本站页面上操作。").into_response();
+        return ServerError::CrossSite.into_response();
     }
     next.run(request).await
 }

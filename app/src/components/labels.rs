@@ -11,43 +11,56 @@ use crate::i18n::*;
 type I18n = I18nContext<Locale>;
 
 pub fn channel_label(i18n: I18n, c: Channel) -> &'static str {
-    match c {
-        Channel::Letter => t_string!(i18n, channel.letter),
-        Channel::Visit => t_string!(i18n, channel.visit),
-        Channel::Phone => t_string!(i18n, channel.phone),
-        Channel::Fax => t_string!(i18n, channel.fax),
-        Channel::Online => t_string!(i18n, channel.online),
-        Channel::Agent => t_string!(i18n, channel.agent),
-    }
+    channel_name(i18n.get_locale(), c)
 }
 
 pub fn kind_label(i18n: I18n, k: PetitionKind) -> &'static str {
-    match k {
-        PetitionKind::Suggestion => t_string!(i18n, petition_kind.suggestion),
-        PetitionKind::ReportAccusation => t_string!(i18n, petition_kind.report_accusation),
-        PetitionKind::RequestComplaint => t_string!(i18n, petition_kind.request_complaint),
-    }
+    petition_kind_name(i18n.get_locale(), k)
 }
 
 pub fn state_label(i18n: I18n, s: PetitionState) -> &'static str {
+    state_name(i18n.get_locale(), s)
+}
+
+/// The same words in a given language, outside a page: the server's ledgers use them.
+pub fn channel_name(locale: Locale, c: Channel) -> &'static str {
+    match c {
+        Channel::Letter => td_string!(locale, channel.letter),
+        Channel::Visit => td_string!(locale, channel.visit),
+        Channel::Phone => td_string!(locale, channel.phone),
+        Channel::Fax => td_string!(locale, channel.fax),
+        Channel::Online => td_string!(locale, channel.online),
+        Channel::Agent => td_string!(locale, channel.agent),
+    }
+}
+
+pub fn petition_kind_name(locale: Locale, k: PetitionKind) -> &'static str {
+    match k {
+        PetitionKind::Suggestion => td_string!(locale, petition_kind.suggestion),
+        PetitionKind::ReportAccusation => td_string!(locale, petition_kind.report_accusation),
+        PetitionKind::RequestComplaint => td_string!(locale, petition_kind.request_complaint),
+    }
+}
+
+pub fn state_name(locale: Locale, s: PetitionState) -> &'static str {
     use PetitionState as S;
     match s {
-        S::Submitted => t_string!(i18n, petition_state.submitted),
-        S::Registered => t_string!(i18n, petition_state.registered),
-        S::Forwarded => t_string!(i18n, petition_state.forwarded),
-        S::Assigned => t_string!(i18n, petition_state.assigned),
-        S::Accepted => t_string!(i18n, petition_state.accepted),
-        S::Declined => t_string!(i18n, petition_state.declined),
-        S::InHandling => t_string!(i18n, petition_state.in_handling),
-        S::Extended => t_string!(i18n, petition_state.extended),
-        S::Replied => t_string!(i18n, petition_state.replied),
-        S::Evaluated => t_string!(i18n, petition_state.evaluated),
-        S::ReviewRequested => t_string!(i18n, petition_state.review_requested),
-        S::Reviewed => t_string!(i18n, petition_state.reviewed),
-        S::ReReviewRequested => t_string!(i18n, petition_state.re_review_requested),
-        S::ReReviewed => t_string!(i18n, petition_state.re_reviewed),
-        S::Concluded => t_string!(i18n, petition_state.concluded),
-        S::Withdrawn => t_string!(i18n, petition_state.withdrawn),
+        S::Submitted => td_string!(locale, petition_state.submitted),
+        S::Registered => td_string!(locale, petition_state.registered),
+        S::Forwarded => td_string!(locale, petition_state.forwarded),
+        S::Assigned => td_string!(locale, petition_state.assigned),
+        S::Accepted => td_string!(locale, petition_state.accepted),
+        S::Declined => td_string!(locale, petition_state.declined),
+        S::InHandling => td_string!(locale, petition_state.in_handling),
+        S::Extended => td_string!(locale, petition_state.extended),
+        S::Replied => td_string!(locale, petition_state.replied),
+        S::Evaluated => td_string!(locale, petition_state.evaluated),
+        S::ReviewRequested => td_string!(locale, petition_state.review_requested),
+        S::Reviewed => td_string!(locale, petition_state.reviewed),
+        S::ReReviewRequested => td_string!(locale, petition_state.re_review_requested),
+        S::ReReviewed => td_string!(locale, petition_state.re_reviewed),
+        S::Concluded => td_string!(locale, petition_state.concluded),
+        S::Withdrawn => td_string!(locale, petition_state.withdrawn),
     }
 }
 
