@@ -1,6 +1,7 @@
 #!/bin/sh
 # Started by Playwright (see playwright.config.ts): a fresh SQLite database with the demo
-# township, served by the release binary on the test port.
+# township, served on the test port by the release binary, or by MINQING_E2E_BIN (`./x test`
+# runs the binary its Rust test stage built, with the release build's hash.txt beside it).
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/.."
@@ -8,5 +9,6 @@ data="$here/.data"
 rm -rf "$data"
 mkdir -p "$data"
 export DATABASE_URL="sqlite://$data/e2e.db"
-"$root/target/release/minqing" seed-demo
-exec "$root/target/release/minqing" serve --addr "127.0.0.1:${E2E_PORT:-3100}" --site-root "$root/target/site"
+bin="${MINQING_E2E_BIN:-$root/target/release/minqing}"
+"$bin" seed-demo
+exec "$bin" serve --addr "127.0.0.1:${E2E_PORT:-3100}" --site-root "$root/target/site"
