@@ -109,7 +109,9 @@ function copySite(name: string): string {
 }
 
 async function startServer(port: number, siteRoot: string): Promise<ChildProcess> {
-  const child = spawn(path.join(root, "target", "release", "minqing"), ["serve"], {
+  // The binary serve.sh runs: `./x test` passes the one its test stage built.
+  const bin = process.env.MINQING_E2E_BIN ?? path.join(root, "target", "release", "minqing");
+  const child = spawn(bin, ["serve"], {
     env: {
       ...process.env,
       DATABASE_URL: `sqlite://${path.join(__dirname, "..", ".data", "update.db")}`,
