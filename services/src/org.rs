@@ -51,6 +51,12 @@ pub async fn create_unit(
     Ok(id)
 }
 
+/// The township's villages with their grids, and its departments, for everyone (the
+/// public form offers them); None on an empty database.
+pub async fn structure(db: &Database) -> Result<Option<domain::org::OrgStructure>> {
+    Ok(db.org_structure().await?)
+}
+
 /// What the township's office publishes (Art. 18), for everyone; None until an admin
 /// writes it.
 pub async fn office_info(db: &Database) -> Result<Option<(String, domain::office::OfficeInfo)>> {

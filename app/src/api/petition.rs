@@ -82,7 +82,7 @@ pub fn posted() -> Option<Posted> {
 pub async fn petition_form_data() -> Result<FormData, AppError> {
     let db = database()?;
     let caller = crate::session::caller();
-    let structure = db.org_structure().await?;
+    let structure = services::org::structure(&db).await?;
     let (villages, departments): (Vec<Named>, Vec<Named>) = structure
         .map(|s| {
             (
