@@ -18,7 +18,7 @@ pub mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
+use leptos_meta::{HashedStylesheet, Html, MetaTags, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -69,7 +69,7 @@ pub fn App() -> impl IntoView {
     view! {
         // zh-CN unless the person chose English: the browser's Accept-Language is not
         // consulted, so a shared office PC set up in English still opens in Chinese.
-        <I18nContextProvider ssr_lang_header_getter=locale_from_cookie()>
+        <PageLanguage>
             <AppTitle />
             <Router>
                 <WithAuth me=user_of_this_request()>
@@ -110,7 +110,7 @@ pub fn App() -> impl IntoView {
                 </Routes>
                 </WithAuth>
             </Router>
-        </I18nContextProvider>
+        </PageLanguage>
     }
 }
 
@@ -183,6 +183,35 @@ fn guarded(area: Area) -> impl IntoView {
 pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
 /// How long the chosen language is remembered.
 pub const LOCALE_COOKIE_MAX_AGE_SECS: i64 = 365 * 24 * 3600;
+
+/// The page's language, for everything under it and for `<html lang>`: in the browser,
+/// `island_i18n` reads it back from there.
+///
+/// Not leptos_i18n's `I18nContextProvider`: its context starts an isomorphic effect (to
+/// write a language cookie; ours is written by the language switch) that on the server
+/// may first run after the page's reactive owner is gone, and then panics on the freed
+/// signal (leptos_i18n 0.6.2). Here the context lives under an owner of its own, paused
+/// at once so that the effect never runs, and kept for as long as the page.
+#[component]
+fn PageLanguage(children: Children) -> impl IntoView {
+    let owner = Owner::new();
+    let i18n = owner.with(|| {
+        leptos_i18n::context::init_i18n_context_with_options::<Locale>(
+            leptos_i18n::context::I18nContextOptions::default().ssr_lang_header_getter(locale_from_cookie()),
+        )
+    });
+    owner.pause();
+    on_cleanup(move || drop(owner));
+    provide_context(i18n);
+    // Read now: leptos_meta renders `<html>`'s attributes after the page has streamed,
+    // outside its reactive arena.
+    let locale = i18n.get_locale_untracked();
+    let children = children();
+    view! {
+        {children}
+        <Html attr:lang=locale.as_str() attr:dir=locale.direction().as_str() />
+    }
+}
 
 /// On the server, the locale comes from our cookie and nothing else: leptos_i18n asks
 /// this getter for an Accept-Language value, and gets the cookie's locale instead (or

@@ -148,9 +148,36 @@ async fn the_service_worker_is_served_fresh() {
 
 /// A real server renders many pages at once on several threads. Each must finish with
 /// its translated title: leptos_meta used to read the language for `<title>` outside
-/// the request's arena, which panicked and left the page hanging until the timeout.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pages_rendered_side_by_side_all_finish_with_their_titles() {
+/// the request's arena, which panicked and left the page hanging until the timeout. No
+/// task may panic meanwhile either, not even one the page left behind: leptos_i18n's
+/// language effect used to run after its page was gone and panic on the freed signal.
+#[test]
+fn pages_rendered_side_by_side_all_finish_with_their_titles() {
+    // The other tests in this binary run meanwhile: count only this runtime's panics.
+    const WORKER: &str = "side-by-side-worker";
+    static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some(WORKER) {
+            PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        report(info);
+    }));
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(WORKER)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(render_side_by_side());
+    let panics = PANICS.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        panics, 0,
+        "{panics} panics while pages rendered (their messages are above)"
+    );
+}
+
+async fn render_side_by_side() {
     let (_t, app) = sqlite_app().await;
     let clerk = login(&app, "clerk").await;
     let pages = [
@@ -159,6 +186,9 @@ async fn pages_rendered_side_by_side_all_finish_with_their_titles() {
         ("/office/reports", "排查报告收件箱 · 民情"),
         ("/login", "登录 · 民情"),
         ("/", "<title>民情</title>"),
+        // Streamed without waiting for data: the quickest to finish.
+        ("/offline", "当前没有网络 · 民情"),
+        ("/no-such-page", "页面不存在 · 民情"),
     ];
     let mut loads = tokio::task::JoinSet::new();
     for worker in 0..6 {
@@ -170,7 +200,12 @@ async fn pages_rendered_side_by_side_all_finish_with_their_titles() {
                 let page = tokio::time::timeout(std::time::Duration::from_secs(10), load)
                     .await
                     .unwrap_or_else(|_| panic!("{uri} did not finish"));
-                assert_eq!(page.status, StatusCode::OK, "{uri}");
+                let found = if uri == "/no-such-page" {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::OK
+                };
+                assert_eq!(page.status, found, "{uri}");
                 assert!(page.body.contains(title), "{uri}: {title}");
             }
         });
@@ -178,4 +213,6 @@ async fn pages_rendered_side_by_side_all_finish_with_their_titles() {
     while let Some(done) = loads.join_next().await {
         done.expect("no page panicked");
     }
+    // What the pages spawned and left behind runs on the next ticks.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 }

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::components::title::PageTitle;
+
 /// A page-sized message with a way back home: the 404 and offline pages.
 #[component]
 pub fn NoticePanel(
@@ -8,7 +10,7 @@ pub fn NoticePanel(
     back_home: impl Fn() -> &'static str + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
-        <leptos_meta::Title text=title />
+        <PageTitle text=title />
         <section class="panel">
             <h1>{title}</h1>
             <p>{text}</p>
