@@ -1,12 +1,10 @@
 //! Logging in and out, area guards, cross-origin refusal, security headers and the
 //! audit export, through the router as a browser meets them, on both engines.
 
-mod common;
-
+use crate::common::*;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::*;
 use storage::testing;
 
 fn post_form(path: &str, body: &str, cookie: Option<&str>) -> Request<Body> {

@@ -1,12 +1,12 @@
 //! Helpers shared by the HTTP tests: the app on a fresh database, requests as a
-//! browser sends them, and logging in.
-#![allow(dead_code)]
+//! browser sends them, logging in, and the ids and hashes a phone sends.
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use server::{AppState, router};
+use sha2::{Digest, Sha256};
 use storage::testing::{self, TestDb};
 use tower::ServiceExt;
 
@@ -91,4 +91,14 @@ pub fn call(path: &str) -> Request<Body> {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::empty())
         .expect("request")
+}
+
+/// The client id of a phone's record number `n` (a UUID, as the phone makes them).
+pub fn uuid(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+/// The SHA-256 of `bytes` in lowercase hex, as a phone declares a photo.
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -4,10 +4,8 @@
 //! answers only a reporter, and someone with no village to report for is told so
 //! instead of being refused.
 
-mod common;
-
+use crate::common::*;
 use axum::http::{StatusCode, header};
-use common::*;
 use storage::testing;
 
 #[tokio::test]

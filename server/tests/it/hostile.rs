@@ -3,12 +3,10 @@
 //! once crashed or fooled it. Nothing a client sends may answer 5xx, and a refused
 //! request changes nothing.
 
-mod common;
-
+use crate::common::{self, Reply, app, login, send};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Reply, app, login, send};
 use domain::audit::{AuditAction, AuditFilter, Outcome};
 use storage::testing;
 use storage::{AuditScope, Database};

@@ -1,9 +1,7 @@
 //! The HTTP edge, driven through the router as a browser would, on both engines.
 
-mod common;
-
+use crate::common::*;
 use axum::http::{StatusCode, header};
-use common::*;
 use storage::testing;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,24 +4,17 @@
 //! answered in Chinese, the weekly overview against the admin's deadline, the kinds list,
 //! and who may not come in.
 
-mod common;
-
+use crate::common::*;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
-use common::*;
 use domain::audit::{AuditAction, AuditFilter};
 use domain::auth::{NewUser, Role};
 use domain::field::Week;
 use domain::org::OrgUnitKind;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use storage::testing::{self, TestDb};
-
-fn uuid(n: u32) -> String {
-    format!("00000000-0000-4000-8000-{n:012}")
-}
 
 struct Township {
     villages: Vec<i64>,
@@ -242,10 +235,6 @@ async fn a_clerk_sees_pushed_reports_urgent_first_and_another_township_sees_none
         );
         assert_eq!(send(&app, step).await.status, StatusCode::NOT_FOUND, "{label}");
     }
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

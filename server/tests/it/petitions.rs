@@ -2,11 +2,9 @@
 //! form post answered with the same page, the receipt or every problem named with
 //! nothing typed lost; the tracking post; and staff-only downloads and exports.
 
-mod common;
-
+use crate::common::{self, login, send, sqlite_app};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{login, send, sqlite_app};
 
 const BOUNDARY: &str = "----minqing-test-boundary";
 

@@ -3,19 +3,12 @@
 //! a photo upload interrupted and resumed, resent and empty chunks, a hash mismatch,
 //! errors as `{code, message}` in the reader's language, and the OpenAPI text.
 
-mod common;
-
+use crate::common::*;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::*;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use storage::testing;
-
-fn uuid(n: u32) -> String {
-    format!("00000000-0000-4000-8000-{n:012}")
-}
 
 /// A request as the phone's `fetch` sends it from the site's own page.
 fn api(method: &str, uri: &str, cookie: Option<&str>, body: Body) -> Request<Body> {
@@ -215,10 +208,6 @@ async fn no_session_is_a_json_401_and_a_cross_site_push_is_refused() {
     let clerk = login(&app, "clerk").await;
     let refused = push(&app, &clerk, vec![]).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn jpeg(len: usize) -> Vec<u8> {
@@ -470,7 +459,7 @@ async fn a_full_batch_of_the_largest_reports_is_refused_whole_and_stored_as_the_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_is_described_and_server_functions_still_answer() {
     let (_t, app) = sqlite_app().await;
-    let spec = send(&app, common::get("/api/v1/openapi.json")).await;
+    let spec = send(&app, get("/api/v1/openapi.json")).await;
     assert_eq!(spec.status, StatusCode::OK);
     assert_eq!(spec.headers[header::CONTENT_TYPE], "application/json");
     let v = json_of(&spec);

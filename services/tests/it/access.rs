@@ -4,27 +4,19 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Problem;
 use domain::audit::{AuditAction, AuditFilter, Outcome};
-use domain::auth::{CurrentUser, NewUser, Role, SessionKind};
+use domain::auth::{CurrentUser, Role, SessionKind};
 use domain::org::OrgUnitKind;
 use domain::policy::matrix::allowed_in_own_scope;
 use domain::policy::{Action, Location, ResourceKind, allows};
-use services::auth::{hash_password, login, resolve_session};
+use services::auth::{login, resolve_session};
 use services::{Caller, ServiceError};
+use storage::Database;
 use storage::testing::{self, TestDb};
-use storage::{AuditScope, Database};
 
-const PASSWORD: &str = "river-lamp-71-cedar";
+use crate::common::{PASSWORD, add_user, audit_log, log_in, public};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
-}
-
-fn caller_at(now: DateTime<Utc>, address: &str) -> Caller {
-    Caller {
-        address: Some(address.into()),
-        user_agent: Some("test".into()),
-        ..Caller::anonymous(now)
-    }
 }
 
 /// One township's places: the township, a village, a grid of it, a department.
@@ -83,21 +75,12 @@ async fn two_townships(db: &Database) -> (Place, Place) {
 }
 
 async fn make_user(db: &Database, username: &str, role: Role, unit: i64) -> i64 {
-    let hash = hash_password(PASSWORD).await.unwrap();
-    let user = NewUser {
-        username: username.into(),
-        display_name: username.into(),
-        phone: None,
-        grants: vec![(role, unit)],
-    };
-    testing::create_user(db, &user, &hash, t0()).await.unwrap()
+    add_user(db, username, role, unit, t0()).await
 }
 
 async fn logged_in(db: &Database, username: &str) -> CurrentUser {
-    login(db, &caller_at(t0(), "10.0.0.9"), username, PASSWORD)
-        .await
-        .unwrap_or_else(|e| panic!("{username}: {e}"))
-        .user
+    let caller = log_in(db, public("10.0.0.9", t0()), username, PASSWORD).await;
+    caller.user.expect("logged in")
 }
 
 /// A record in the place's grid, sent to its department, filed by `owner`.
@@ -146,7 +129,7 @@ async fn admins_manage_only_their_own_township_and_denials_are_logged() {
         let officer_b = make_user(&db, "officer_b", Role::InfoOfficer, b.village).await;
         let admin = Caller {
             user: Some(logged_in(&db, "admin_a").await),
-            ..caller_at(t0(), "10.0.0.1")
+            ..public("10.0.0.1", t0())
         };
 
         let names: Vec<String> = services::users::list(&db, &admin)
@@ -164,18 +147,7 @@ async fn admins_manage_only_their_own_township_and_denials_are_logged() {
             matches!(denied, Err(ServiceError::NotFound)),
             "{label}: {denied:?}"
         );
-        let log = db
-            .audit_entries(
-                &AuditFilter {
-                    action: Some(AuditAction::DisableUser),
-                    ..AuditFilter::default()
-                },
-                &AuditScope::All,
-                0,
-                None,
-            )
-            .await
-            .unwrap();
+        let log = audit_log(&db, AuditAction::DisableUser).await;
         assert_eq!(log.entries[0].outcome, Outcome::Denied, "{label}");
 
         // Nor can an account be created on another township's unit.
@@ -200,7 +172,7 @@ async fn admins_manage_only_their_own_township_and_denials_are_logged() {
         make_user(&db, "clerk_a", Role::Clerk, a.township).await;
         let clerk = Caller {
             user: Some(logged_in(&db, "clerk_a").await),
-            ..caller_at(t0(), "10.0.0.2")
+            ..public("10.0.0.2", t0())
         };
         let audit = services::audit::search(&db, &clerk, &AuditFilter::default(), 1).await;
         assert!(matches!(audit, Err(ServiceError::NotFound)), "{label}");
@@ -223,7 +195,7 @@ async fn parallel_guesses_count_against_each_other() {
         let guesses = (0..12).map(|i| {
             let db = db.clone();
             tokio::spawn(async move {
-                let caller = caller_at(t0() + Duration::milliseconds(i), "10.0.0.9");
+                let caller = public("10.0.0.9", t0() + Duration::milliseconds(i));
                 login(&db, &caller, "clerk_a", "wrong password!").await
             })
         });
@@ -240,7 +212,7 @@ async fn parallel_guesses_count_against_each_other() {
         // make even the right password wait.
         let right = login(
             &db,
-            &caller_at(t0() + Duration::seconds(1), "10.0.0.10"),
+            &public("10.0.0.10", t0() + Duration::seconds(1)),
             "clerk_a",
             PASSWORD,
         )
@@ -258,7 +230,7 @@ async fn login_is_throttled_the_same_for_unknown_and_known_names() {
         for name in ["clerk_a", "nobody_here"] {
             for i in 0..5 {
                 let now = t0() + Duration::seconds(i);
-                let r = login(&db, &caller_at(now, "10.0.0.3"), name, "wrong password!").await;
+                let r = login(&db, &public("10.0.0.3", now), name, "wrong password!").await;
                 assert!(
                     matches!(r, Err(ServiceError::LoginFailed)),
                     "{label} {name}: {r:?}"
@@ -267,7 +239,7 @@ async fn login_is_throttled_the_same_for_unknown_and_known_names() {
             // The sixth try, even with the right password, must wait.
             let sixth = login(
                 &db,
-                &caller_at(t0() + Duration::seconds(6), "10.0.0.3"),
+                &public("10.0.0.3", t0() + Duration::seconds(6)),
                 name,
                 PASSWORD,
             )
@@ -278,20 +250,9 @@ async fn login_is_throttled_the_same_for_unknown_and_known_names() {
             assert!((50..=60).contains(&wait), "{label}: {wait}");
         }
         // After the wait, the right password works and clears the count.
-        let later = caller_at(t0() + Duration::minutes(2), "10.0.0.4");
+        let later = public("10.0.0.4", t0() + Duration::minutes(2));
         assert!(login(&db, &later, "clerk_a", PASSWORD).await.is_ok(), "{label}");
-        let log = db
-            .audit_entries(
-                &AuditFilter {
-                    action: Some(AuditAction::Login),
-                    ..AuditFilter::default()
-                },
-                &AuditScope::All,
-                0,
-                None,
-            )
-            .await
-            .unwrap();
+        let log = audit_log(&db, AuditAction::Login).await;
         let failed = log
             .entries
             .iter()
@@ -314,7 +275,7 @@ async fn sessions_expire_by_kind_and_end_on_revocation() {
         make_user(&db, "clerk_a", Role::Clerk, a.township).await;
         let officer = make_user(&db, "officer_a", Role::InfoOfficer, a.village).await;
 
-        let office = login(&db, &caller_at(t0(), "10.0.0.5"), "clerk_a", PASSWORD)
+        let office = login(&db, &public("10.0.0.5", t0()), "clerk_a", PASSWORD)
             .await
             .unwrap();
         assert_eq!(office.kind, SessionKind::Office);
@@ -342,7 +303,7 @@ async fn sessions_expire_by_kind_and_end_on_revocation() {
             "{label}"
         );
 
-        let field = login(&db, &caller_at(t0(), "10.0.0.6"), "officer_a", PASSWORD)
+        let field = login(&db, &public("10.0.0.6", t0()), "officer_a", PASSWORD)
             .await
             .unwrap();
         assert_eq!(field.kind, SessionKind::Field);
@@ -387,7 +348,7 @@ async fn admins_add_units_only_inside_their_township() {
         make_user(&db, "admin_a", Role::Admin, a.township).await;
         let admin = Caller {
             user: Some(logged_in(&db, "admin_a").await),
-            ..caller_at(t0(), "10.0.0.1")
+            ..public("10.0.0.1", t0())
         };
         let village = services::org::create_unit(&db, &admin, a.township, "village", "红旗村", "")
             .await
@@ -412,18 +373,7 @@ async fn admins_add_units_only_inside_their_township() {
             matches!(foreign, Err(ServiceError::Invalid(ref e)) if e.field == "parent"),
             "{label}"
         );
-        let denied = db
-            .audit_entries(
-                &AuditFilter {
-                    action: Some(AuditAction::CreateOrgUnit),
-                    ..AuditFilter::default()
-                },
-                &AuditScope::All,
-                0,
-                None,
-            )
-            .await
-            .unwrap();
+        let denied = audit_log(&db, AuditAction::CreateOrgUnit).await;
         // The set-up's own units are logged too, by no one.
         let outcomes: Vec<Outcome> = denied
             .entries

@@ -16,15 +16,13 @@ use domain::petition::Step;
 use domain::registry::RegistryFilter;
 use domain::sync::PushBatch;
 use serde_json::{Value, json};
-use services::Caller;
-use services::challenge::{self, ChallengeAnswer};
 use services::demo::{DEMO_PASSWORD, seed_demo_users};
 use services::field::{self, PhotoDeclaration};
 use services::petition::{self, Upload};
 use services::users::NewUserForm;
-use sha2::{Digest, Sha256};
-use storage::Database;
 use storage::testing::{self, TestDb};
+
+use crate::common::{answered, public, sha256, staff, uuid, workbook};
 
 /// Tables that hold bookkeeping, not records of anyone's work: written on purpose
 /// outside a use case's transaction (login attempts, rate-limit uses, the form's secret,
@@ -40,43 +38,6 @@ const BOOKKEEPING: &[&str] = &[
 fn t0() -> DateTime<Utc> {
     // Wednesday 2026-11-25, 10:00 China time.
     Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
-}
-
-fn uuid(n: u32) -> String {
-    format!("00000000-0000-4000-8000-{n:012}")
-}
-
-fn public() -> Caller {
-    Caller {
-        address: Some("203.0.113.5".into()),
-        user_agent: Some("test".into()),
-        ..Caller::anonymous(t0())
-    }
-}
-
-async fn staff(db: &Database, username: &str) -> Caller {
-    let c = Caller {
-        address: Some("10.0.0.1".into()),
-        ..Caller::anonymous(t0())
-    };
-    let logged = services::auth::login(db, &c, username, DEMO_PASSWORD)
-        .await
-        .expect("login");
-    Caller {
-        user: Some(logged.user),
-        session: Some(services::auth::token_hash(&logged.token)),
-        ..c
-    }
-}
-
-async fn answered(db: &Database) -> ChallengeAnswer {
-    let secret = challenge::form_secret(db).await.unwrap();
-    let c = challenge::issue(&secret, t0() - Duration::minutes(2));
-    ChallengeAnswer {
-        token: c.token,
-        answer: (c.a + c.b).to_string(),
-        honeypot: String::new(),
-    }
 }
 
 fn petition_form(village: i64, subject: &str) -> PetitionForm {
@@ -136,27 +97,19 @@ fn declaration(client_id: String) -> PhotoDeclaration {
     PhotoDeclaration {
         client_id,
         byte_size: photo.len() as i64,
-        sha256: Sha256::digest(&photo)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: sha256(&photo),
         media_type: "image/jpeg".into(),
     }
 }
 
 fn roster_workbook() -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("单位").unwrap();
-    for (r, row) in [["类型", "名称", "上级", "编码"], ["村", "红旗村", "", "QS-DH-13"]]
-        .iter()
-        .enumerate()
-    {
-        for (c, cell) in row.iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, *cell).unwrap();
-        }
-    }
-    book.save_to_buffer().unwrap()
+    workbook(&[(
+        "单位",
+        &[
+            &["类型", "名称", "上级", "编码"],
+            &["村", "红旗村", "", "QS-DH-13"],
+        ],
+    )])
 }
 
 #[tokio::test]
@@ -167,18 +120,18 @@ async fn nothing_is_kept_or_shown_when_its_audit_entry_cannot_be_written() {
         seed_demo_users(&db, t0()).await.expect("users");
         let s = db.org_structure().await.unwrap().unwrap();
         let (township, village, department) = (s.township.id, s.villages[0].village.id, s.departments[0].id);
-        let admin = staff(&db, "admin").await;
-        let clerk = staff(&db, "clerk").await;
-        let handler = staff(&db, "handler").await;
-        let officer = staff(&db, "officer").await;
-        let citizen = public();
+        let admin = staff(&db, "admin", t0()).await;
+        let clerk = staff(&db, "clerk", t0()).await;
+        let handler = staff(&db, "handler", t0()).await;
+        let officer = staff(&db, "officer", t0()).await;
+        let citizen = public("203.0.113.5", t0());
 
         let filed = petition::submit_online(
             &db,
             &citizen,
             &petition_form(village, "村道损坏"),
             &[upload()],
-            &answered(&db).await,
+            &answered(&db, t0() - Duration::minutes(2)).await,
         )
         .await
         .expect("file");
@@ -256,7 +209,7 @@ async fn nothing_is_kept_or_shown_when_its_audit_entry_cannot_be_written() {
         services::users::set_disabled(&db, &admin, gridworker, true)
             .await
             .unwrap();
-        let challenge = answered(&db).await;
+        let challenge = answered(&db, t0() - Duration::minutes(2)).await;
 
         testing::refuse_audit_entries(&db).await;
         let before = testing::snapshot(&db, BOOKKEEPING).await;

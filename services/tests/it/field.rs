@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Problem;
-use domain::audit::{AuditAction, AuditFilter};
+use domain::audit::AuditAction;
 use domain::auth::{NewUser, Role};
 use domain::field::{InboxFilter, InboxState, InboxStep, Week, WeeklyStatus};
 use domain::sync::{ChangeKind, Outcome, PushBatch};
@@ -12,30 +12,23 @@ use serde_json::{Value, json};
 use services::demo::{DEMO_PASSWORD, seed_demo_users};
 use services::field::{self, PhotoDeclaration};
 use services::{Caller, ServiceError};
-use sha2::{Digest, Sha256};
+use storage::Database;
 use storage::testing::{self, TestDb};
-use storage::{AuditScope, Database};
+
+use crate::common::{audit_count, log_in, public, sha256, uuid};
 
 fn t0() -> DateTime<Utc> {
     // Wednesday 2026-11-25, 10:00 China time.
     Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
 }
 
-fn uuid(n: u32) -> String {
-    format!("00000000-0000-4000-8000-{n:012}")
-}
-
+/// A demo account at work, without a phone's session: what it pushes is not bounded by
+/// a last sync (a phone with a session is built where a test needs one).
 async fn login(db: &Database, username: &str) -> Caller {
-    let c = Caller {
-        address: Some("10.0.0.9".into()),
-        ..Caller::anonymous(t0())
-    };
-    let logged = services::auth::login(db, &c, username, DEMO_PASSWORD)
-        .await
-        .expect("login");
+    let caller = log_in(db, public("10.0.0.9", t0()), username, DEMO_PASSWORD).await;
     Caller {
-        user: Some(logged.user),
-        ..c
+        session: None,
+        ..caller
     }
 }
 
@@ -105,17 +98,6 @@ fn statuses(r: &domain::sync::PushResponse) -> Vec<String> {
             Outcome::Rejected { code, .. } => format!("rejected:{code}"),
         })
         .collect()
-}
-
-async fn audit_count(db: &Database, action: AuditAction) -> i64 {
-    let filter = AuditFilter {
-        action: Some(action),
-        ..AuditFilter::default()
-    };
-    db.audit_entries(&filter, &AuditScope::All, 0, Some(1))
-        .await
-        .unwrap()
-        .total
 }
 
 #[tokio::test]
@@ -625,23 +607,8 @@ async fn a_late_weekly_report_cannot_be_backdated_past_a_sync_it_missed() {
         let week = Week::of(t0());
         let due = domain::field::WeeklyDeadline::DEFAULT.due_at(week);
         // Two phones with sessions of their own, as the HTTP edge builds them.
-        let phone = |who: &'static str| {
-            let db = db.clone();
-            async move {
-                let c = Caller {
-                    address: Some("10.0.0.9".into()),
-                    ..Caller::anonymous(t0())
-                };
-                let logged = services::auth::login(&db, &c, who, DEMO_PASSWORD).await.unwrap();
-                Caller {
-                    session: Some(services::auth::token_hash(&logged.token)),
-                    user: Some(logged.user),
-                    ..c
-                }
-            }
-        };
-        let officer = phone("officer").await;
-        let neighbour = phone("neighbour").await;
+        let officer = log_in(&db, public("10.0.0.9", t0()), "officer", DEMO_PASSWORD).await;
+        let neighbour = log_in(&db, public("10.0.0.9", t0()), "neighbour", DEMO_PASSWORD).await;
         let at = |c: &Caller, when| Caller {
             now: when,
             ..c.clone()
@@ -685,10 +652,6 @@ async fn a_late_weekly_report_cannot_be_backdated_past_a_sync_it_missed() {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn jpeg(len: usize) -> Vec<u8> {
     let mut f = vec![0xFF, 0xD8, 0xFF, 0xE0];
     f.extend((0..len - 6).map(|i| (i % 200) as u8));
@@ -705,7 +668,7 @@ async fn photos_resume_where_they_stopped_and_a_wrong_hash_starts_over() {
         let declared = PhotoDeclaration {
             client_id: uuid(900),
             byte_size: 1000,
-            sha256: hex(&bytes),
+            sha256: sha256(&bytes),
             media_type: "image/jpeg".into(),
         };
         let status = field::begin_photo(&db, &officer, &declared).await.unwrap();
@@ -758,7 +721,7 @@ async fn photos_resume_where_they_stopped_and_a_wrong_hash_starts_over() {
         // A file that does not match its hash is thrown away.
         let wrong = PhotoDeclaration {
             client_id: uuid(901),
-            sha256: hex(b"something else"),
+            sha256: sha256(b"something else"),
             ..declared.clone()
         };
         field::begin_photo(&db, &officer, &wrong).await.unwrap();
@@ -823,7 +786,7 @@ async fn an_empty_chunk_is_refused_and_the_photo_still_uploads_with_resent_chunk
         let declared = PhotoDeclaration {
             client_id: id.clone(),
             byte_size: 1000,
-            sha256: hex(&bytes),
+            sha256: sha256(&bytes),
             media_type: "image/jpeg".into(),
         };
         field::begin_photo(&db, &officer, &declared).await.unwrap();

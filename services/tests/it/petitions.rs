@@ -4,40 +4,22 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Problem;
-use domain::audit::{AuditAction, AuditFilter};
+use domain::audit::AuditAction;
 use domain::auth::CurrentUser;
 use domain::handling::StepForm;
 use domain::intake::PetitionForm;
 use domain::petition::{PetitionState, Refusal, Step};
 use domain::registry::RegistryFilter;
-use services::challenge::{self, ChallengeAnswer};
-use services::demo::{DEMO_PASSWORD, seed_demo_users};
+use services::demo::seed_demo_users;
 use services::petition::{self, Upload};
 use services::{Caller, ServiceError};
+use storage::Database;
 use storage::testing::{self, TestDb};
-use storage::{AuditScope, Database};
+
+use crate::common::{answered, audit_count, audit_log, public, staff};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap()
-}
-
-fn public(address: &str, at: DateTime<Utc>) -> Caller {
-    Caller {
-        address: Some(address.into()),
-        user_agent: Some("test".into()),
-        ..Caller::anonymous(at)
-    }
-}
-
-async fn staff(db: &Database, username: &str) -> Caller {
-    let c = public("10.0.0.1", t0());
-    let logged = services::auth::login(db, &c, username, DEMO_PASSWORD)
-        .await
-        .expect("login");
-    Caller {
-        user: Some(logged.user),
-        ..c
-    }
 }
 
 fn at(c: &Caller, later: Duration) -> Caller {
@@ -75,17 +57,6 @@ fn form(village: i64) -> PetitionForm {
         phone: "13800138000".into(),
         consent: "on".into(),
         ..PetitionForm::default()
-    }
-}
-
-/// A challenge answered by a person who took a minute to fill the form.
-async fn answered(db: &Database, loaded: DateTime<Utc>) -> ChallengeAnswer {
-    let secret = challenge::form_secret(db).await.unwrap();
-    let c = challenge::issue(&secret, loaded);
-    ChallengeAnswer {
-        token: c.token,
-        answer: (c.a + c.b).to_string(),
-        honeypot: String::new(),
     }
 }
 
@@ -130,23 +101,10 @@ async fn from_the_public_form_to_an_evaluated_reply() {
             .unwrap();
         assert_eq!(again, receipt, "{label}");
         // Filed once, audited once: the resend wrote nothing.
-        let logged = |action| {
-            let db = db.clone();
-            async move {
-                let filter = AuditFilter {
-                    action: Some(action),
-                    ..AuditFilter::default()
-                };
-                db.audit_entries(&filter, &AuditScope::All, 0, None)
-                    .await
-                    .unwrap()
-                    .total
-            }
-        };
-        assert_eq!(logged(AuditAction::FilePetition).await, 1, "{label}");
+        assert_eq!(audit_count(&db, AuditAction::FilePetition).await, 1, "{label}");
 
-        let clerk = staff(&db, "clerk").await;
-        let handler = staff(&db, "handler").await;
+        let clerk = staff(&db, "clerk", t0()).await;
+        let handler = staff(&db, "handler", t0()).await;
         let page = petition::registry(&db, &clerk, &RegistryFilter::default())
             .await
             .unwrap();
@@ -233,18 +191,7 @@ async fn from_the_public_form_to_an_evaluated_reply() {
         // The clerk reads the identity, and that read is in the audit log.
         let who = petition::identity(&db, &clerk, id).await.unwrap();
         assert_eq!(who.petitioner.resident_id.as_deref(), Some("11010519491231002X"));
-        let reads = db
-            .audit_entries(
-                &AuditFilter {
-                    action: Some(AuditAction::ReadIdentity),
-                    ..AuditFilter::default()
-                },
-                &AuditScope::All,
-                0,
-                None,
-            )
-            .await
-            .unwrap();
+        let reads = audit_log(&db, AuditAction::ReadIdentity).await;
         assert_eq!(reads.total, 1, "{label}");
 
         // The petitioner sees the reply, nothing internal, and rates it.
@@ -281,7 +228,7 @@ async fn from_the_public_form_to_an_evaluated_reply() {
         .unwrap();
         assert_eq!(rated.state, PetitionState::Evaluated, "{label}");
         // The seven steps taken, each with its entry; the refused ones none.
-        assert_eq!(logged(AuditAction::PetitionStep).await, 7, "{label}");
+        assert_eq!(audit_count(&db, AuditAction::PetitionStep).await, 7, "{label}");
         let again = petition::evaluate(
             &db,
             &citizen,
@@ -354,7 +301,7 @@ async fn the_form_refuses_robots_and_floods_but_not_people() {
             ],
             "{label}"
         );
-        let clerk = staff(&db, "clerk").await;
+        let clerk = staff(&db, "clerk", t0()).await;
         assert_eq!(
             petition::registry(&db, &clerk, &RegistryFilter::default())
                 .await
@@ -418,7 +365,7 @@ async fn a_used_form_key_never_files_a_second_form_under_the_first_ones_receipt(
             .await
             .unwrap();
         assert_eq!(again, first, "{label}");
-        let clerk = staff(&db, "clerk").await;
+        let clerk = staff(&db, "clerk", t0()).await;
         let page = petition::registry(&db, &clerk, &RegistryFilter::default())
             .await
             .unwrap();
@@ -550,9 +497,9 @@ const DETAIL_FIELDS: [&str; 21] = [
 async fn a_department_sees_nothing_of_the_people_a_petition_names() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
         let d = demo(&db).await;
-        let clerk = staff(&db, "clerk").await;
-        let agent = staff(&db, "agent").await;
-        let handler = staff(&db, "handler").await;
+        let clerk = staff(&db, "clerk", t0()).await;
+        let agent = staff(&db, "agent", t0()).await;
+        let handler = staff(&db, "handler", t0()).await;
         // A group visit taken at the desk, and a petition an agent filed for a resident.
         let visit = PetitionForm {
             channel: "visit".into(),
@@ -622,18 +569,7 @@ async fn a_department_sees_nothing_of_the_people_a_petition_names() {
             Some("王五本人当面同意代理"),
             "{label}"
         );
-        let reads = db
-            .audit_entries(
-                &AuditFilter {
-                    action: Some(AuditAction::ReadIdentity),
-                    ..AuditFilter::default()
-                },
-                &AuditScope::All,
-                0,
-                None,
-            )
-            .await
-            .unwrap();
+        let reads = audit_log(&db, AuditAction::ReadIdentity).await;
         assert_eq!(reads.entries.len(), 2, "{label}");
     }
 }
@@ -642,7 +578,7 @@ async fn a_department_sees_nothing_of_the_people_a_petition_names() {
 async fn staff_outside_the_case_see_nothing_and_each_role_takes_only_its_steps() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
         let d = demo(&db).await;
-        let clerk = staff(&db, "clerk").await;
+        let clerk = staff(&db, "clerk", t0()).await;
         let mut letter = form(d.village);
         letter.channel = "letter".into();
         letter.resident_id = String::new();
@@ -658,7 +594,7 @@ async fn staff_outside_the_case_see_nothing_and_each_role_takes_only_its_steps()
             .unwrap();
 
         // The demo handler is in the first department: the case is not theirs.
-        let handler = staff(&db, "handler").await;
+        let handler = staff(&db, "handler", t0()).await;
         for r in [
             petition::view(&db, &handler, id).await.map(|_| ()),
             petition::take_step(&db, &handler, id, Step::Accept, &StepForm::default()).await,
@@ -666,7 +602,7 @@ async fn staff_outside_the_case_see_nothing_and_each_role_takes_only_its_steps()
             assert!(matches!(r, Err(ServiceError::NotFound)), "{label}: {r:?}");
         }
         for name in ["officer", "gridworker", "admin"] {
-            let someone: Caller = staff(&db, name).await;
+            let someone: Caller = staff(&db, name, t0()).await;
             let r = petition::view(&db, &someone, id).await;
             assert!(matches!(r, Err(ServiceError::NotFound)), "{label} {name}");
         }
@@ -686,7 +622,7 @@ async fn staff_outside_the_case_see_nothing_and_each_role_takes_only_its_steps()
 
         // An agent files for a resident: it waits in the inbox, and the agent sees only
         // their own.
-        let agent = staff(&db, "agent").await;
+        let agent = staff(&db, "agent", t0()).await;
         let mut for_resident = form(d.village);
         for_resident.agent_consent = "本人当面同意并签字".into();
         let filed = petition::intake(&db, &agent, &for_resident, &[]).await.unwrap();

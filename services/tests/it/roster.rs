@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use domain::Problem;
 use domain::audit::{AuditAction, AuditFilter, Outcome};
-use domain::auth::{NewUser, Role};
-use services::auth::{hash_password, login};
+use domain::auth::Role;
+use services::auth::login;
 use services::roster::import;
 use services::{Caller, ServiceError};
 use storage::testing::{self, TestDb};
 use storage::{AuditScope, Database};
 
-const PASSWORD: &str = "river-lamp-71-cedar";
+use crate::common::{PASSWORD, add_user, log_in, workbook};
 
 async fn admin(db: &Database) -> Caller {
     db.seed_demo().await.expect("seed");
@@ -23,36 +23,8 @@ async fn admin(db: &Database) -> Caller {
 /// A logged-in person with one role on the (seeded) township.
 async fn township_person(db: &Database, username: &str, role: Role) -> Caller {
     let township = db.org_structure().await.unwrap().unwrap().township.id;
-    let user = NewUser {
-        username: username.into(),
-        display_name: "某人".into(),
-        phone: None,
-        grants: vec![(role, township)],
-    };
-    testing::create_user(db, &user, &hash_password(PASSWORD).await.unwrap(), Utc::now())
-        .await
-        .unwrap();
-    let caller = Caller::anonymous(Utc::now());
-    let logged_in = login(db, &caller, username, PASSWORD).await.unwrap();
-    Caller {
-        user: Some(logged_in.user),
-        ..caller
-    }
-}
-
-/// An XLSX workbook with the given sheets, as Excel would save it.
-fn workbook(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    for (name, rows) in sheets {
-        let sheet = book.add_worksheet();
-        sheet.set_name(*name).unwrap();
-        for (r, row) in (0_u32..).zip(rows.iter()) {
-            for (c, cell) in (0_u16..).zip(row.iter()) {
-                sheet.write_string(r, c, *cell).unwrap();
-            }
-        }
-    }
-    book.save_to_buffer().unwrap()
+    add_user(db, username, role, township, Utc::now()).await;
+    log_in(db, Caller::anonymous(Utc::now()), username, PASSWORD).await
 }
 
 const UNITS: &[&[&str]] = &[

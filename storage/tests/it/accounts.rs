@@ -3,40 +3,25 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Problem;
 use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
-use domain::auth::{NewUser, Role, SessionKind};
+use domain::auth::{Role, SessionKind};
 use storage::testing::{self, TestDb};
-use storage::{AuditScope, Database, NewSession, StorageError};
+use storage::{AuditScope, NewSession, StorageError};
+
+use crate::common::{Demo, demo, exec, user};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
 }
 
-/// The demo township, and the ids of its first village, first grid and first department.
-async fn demo(db: &Database) -> (i64, i64, i64, i64) {
-    db.seed_demo().await.expect("seed");
-    let s = db.org_structure().await.expect("structure").expect("township");
-    let village = &s.villages[0];
-    (
-        s.township.id,
-        village.village.id,
-        village.grids[0].id,
-        s.departments[0].id,
-    )
-}
-
-fn user(name: &str, role: Role, unit: i64) -> NewUser {
-    NewUser {
-        username: name.into(),
-        display_name: "测试".into(),
-        phone: None,
-        grants: vec![(role, unit)],
-    }
-}
-
 #[tokio::test]
 async fn accounts_keep_unique_names_and_roles_on_the_right_units() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
-        let (township, village, grid, _) = demo(&db).await;
+        let Demo {
+            township,
+            village,
+            grid,
+            ..
+        } = demo(&db).await;
         let id = testing::create_user(&db, &user("wangfang", Role::Clerk, township), "hash", t0())
             .await
             .expect("create");
@@ -76,7 +61,7 @@ async fn accounts_keep_unique_names_and_roles_on_the_right_units() {
 #[tokio::test]
 async fn sessions_end_when_revoked_disabled_or_the_password_is_reset() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
-        let (_, village, _, _) = demo(&db).await;
+        let village = demo(&db).await.village;
         let id = testing::create_user(&db, &user("zhangxiuying", Role::InfoOfficer, village), "h", t0())
             .await
             .unwrap();
@@ -218,7 +203,7 @@ fn entry(at: DateTime<Utc>, username: &str, action: AuditAction, township: Optio
 #[tokio::test]
 async fn the_audit_log_is_searchable_scoped_and_append_only() {
     for TestDb { label, db, .. } in testing::all_migrated().await {
-        let (township, ..) = demo(&db).await;
+        let township = demo(&db).await.township;
         let now = Utc::now();
         db.append_audit(&entry(now, "admin", AuditAction::CreateUser, Some(township)))
             .await
@@ -281,14 +266,14 @@ async fn the_audit_log_is_searchable_scoped_and_append_only() {
         );
 
         // Nobody edits an entry, nor deletes one younger than 180 days; older ones may go.
-        let update = storage_exec(&db, "UPDATE audit_log SET username = 'x'").await;
+        let update = exec(&db, "UPDATE audit_log SET username = 'x'").await;
         assert!(update.is_err(), "{label}: update must be refused");
-        let delete_new = storage_exec(&db, "DELETE FROM audit_log WHERE username = 'clerk'").await;
+        let delete_new = exec(&db, "DELETE FROM audit_log WHERE username = 'clerk'").await;
         assert!(
             delete_new.is_err(),
             "{label}: deleting a fresh entry must be refused"
         );
-        let delete_old = storage_exec(
+        let delete_old = exec(
             &db,
             "DELETE FROM audit_log WHERE username = 'admin' AND action = 'login'",
         )
@@ -299,13 +284,5 @@ async fn the_audit_log_is_searchable_scoped_and_append_only() {
             .await
             .unwrap();
         assert_eq!(left.total, 3, "{label}");
-    }
-}
-
-/// Runs raw SQL as an attacker with database access through the app's pool would.
-async fn storage_exec(db: &Database, sql: &str) -> Result<u64, sqlx::Error> {
-    match db {
-        Database::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
-        Database::Postgres { pool, .. } => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
     }
 }

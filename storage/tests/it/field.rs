@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Problem;
 use domain::audit::AuditAction;
-use domain::auth::{NewUser, Role};
+use domain::auth::Role;
 use domain::field::{
     Category, InboxFilter, InboxState, InboxStep, NewFieldReport, NewWeeklyReport, ReportKind, Severity,
     Week, WeeklyDeadline, default_kinds,
@@ -17,6 +17,8 @@ use storage::{
     ChangeScope, Database, InboxStepRecord, PhotoBegin, PushEntry, PushItem, ReportInsert, Stored,
     SupplementInsert, WeeklyInsert,
 };
+
+use crate::common::{self, user};
 
 fn t0() -> DateTime<Utc> {
     // Monday 2026-11-23, 10:00 China time.
@@ -35,26 +37,19 @@ struct Demo {
     clerk: i64,
 }
 
+/// The demo township, with an information officer on its first village and a clerk.
 async fn demo(db: &Database) -> Demo {
-    db.seed_demo().await.expect("seed");
-    let s = db.org_structure().await.unwrap().unwrap();
-    let user = |name: &str, role, unit| NewUser {
-        username: name.into(),
-        display_name: name.into(),
-        phone: None,
-        grants: vec![(role, unit)],
-    };
-    let village = s.villages[0].village.id;
-    let officer = testing::create_user(db, &user("officer", Role::InfoOfficer, village), "h", t0())
+    let seeded = common::demo(db).await;
+    let officer = testing::create_user(db, &user("officer", Role::InfoOfficer, seeded.village), "h", t0())
         .await
         .unwrap();
-    let clerk = testing::create_user(db, &user("clerk", Role::Clerk, s.township.id), "h", t0())
+    let clerk = testing::create_user(db, &user("clerk", Role::Clerk, seeded.township), "h", t0())
         .await
         .unwrap();
     Demo {
-        township: s.township.id,
-        village,
-        other_village: s.villages[1].village.id,
+        township: seeded.township,
+        village: seeded.village,
+        other_village: seeded.other_village,
         officer,
         clerk,
     }

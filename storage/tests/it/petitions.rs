@@ -13,26 +13,10 @@ use storage::{
     StepChange, StepRecord, StorageError, SubmissionLimit,
 };
 
+use crate::common::{Demo, demo};
+
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
-}
-
-struct Demo {
-    township: i64,
-    village: i64,
-    other_village: i64,
-    department: i64,
-}
-
-async fn demo(db: &Database) -> Demo {
-    db.seed_demo().await.expect("seed");
-    let s = db.org_structure().await.expect("structure").expect("township");
-    Demo {
-        township: s.township.id,
-        village: s.villages[0].village.id,
-        other_village: s.villages[1].village.id,
-        department: s.departments[0].id,
-    }
 }
 
 fn petition(subject: &str, content: &str, village: i64) -> NewPetition {
