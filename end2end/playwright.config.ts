@@ -23,6 +23,7 @@ export default defineConfig({
   retries: 0,
   forbidOnly: true,
   reporter: [["list"]],
+  globalTeardown: "./no-panics.ts",
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     // An English browser: the app must still open in Chinese (zh-CN is the default).

@@ -11,4 +11,5 @@ mkdir -p "$data"
 export DATABASE_URL="sqlite://$data/e2e.db"
 bin="${MINQING_E2E_BIN:-$root/target/release/minqing}"
 "$bin" seed-demo
-exec "$bin" serve --addr "127.0.0.1:${E2E_PORT:-3100}" --site-root "$root/target/site"
+# The log is also kept for no-panics.ts, which fails the run if the server panicked.
+"$bin" serve --addr "127.0.0.1:${E2E_PORT:-3100}" --site-root "$root/target/site" 2>&1 | tee "$data/server.log"

@@ -129,11 +129,23 @@ async fn main() {
             .with_writer(std::io::stderr)
             .init();
     }
+    // A panic in a background task leaves the server answering, so no figure shows it:
+    // count them all, and fail the run if there was one.
+    static PANICS: AtomicU64 = AtomicU64::new(0);
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+        report(info);
+    }));
     let done = match (cli.mode, cli.registry) {
         (Some(Mode::Ingest(args)), _) => ingest::run(args).await,
         (None, Some(args)) => run(args).await,
         (None, None) => Err("--database-url is required (see --help)".to_owned()),
     };
+    let done = done.and_then(|()| match PANICS.load(Ordering::SeqCst) {
+        0 => Ok(()),
+        n => Err(format!("{n} panics while measuring (their messages are above)")),
+    });
     if let Err(e) = done {
         eprintln!("minqing-bench: {e}");
         std::process::exit(1);

@@ -111,6 +111,7 @@ function copySite(name: string): string {
 async function startServer(port: number, siteRoot: string): Promise<ChildProcess> {
   // The binary serve.sh runs: `./x test` passes the one its test stage built.
   const bin = process.env.MINQING_E2E_BIN ?? path.join(root, "target", "release", "minqing");
+  const log = fs.openSync(path.join(__dirname, "..", ".data", `server-${port}.log`), "w");
   const child = spawn(bin, ["serve"], {
     env: {
       ...process.env,
@@ -118,8 +119,10 @@ async function startServer(port: number, siteRoot: string): Promise<ChildProcess
       MINQING_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: siteRoot,
     },
-    stdio: "ignore",
+    // Kept for no-panics.ts, like the main server's log.
+    stdio: ["ignore", log, log],
   });
+  fs.closeSync(log);
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
