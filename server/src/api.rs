@@ -15,12 +15,11 @@
 
 use app::error::{AppError, code_message};
 use app::i18n::Locale;
-use app::session::caller_from_parts;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::FieldError;
 use domain::sync::{Outcome, PushBatch};
@@ -28,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use services::ServiceError;
 use services::field::{self, PhotoDeclaration, PhotoStatus};
 
-use crate::error::locale;
+use crate::extract::LoggedIn;
 use crate::state::AppState;
 
 /// The push body limit is the protocol's: the phone sizes its batches by it.
@@ -50,7 +49,13 @@ pub struct ApiErrorBody {
     pub offset: Option<i64>,
 }
 
-fn error(locale: Locale, status: StatusCode, code: &str, field: Option<String>) -> Response {
+/// An error as the API answers it: `{code, message[, field]}`, not cached.
+pub(crate) fn error_response(
+    locale: Locale,
+    status: StatusCode,
+    code: &str,
+    field: Option<String>,
+) -> Response {
     let body = ApiErrorBody {
         code: code.to_owned(),
         message: code_message(locale, code).to_owned(),
@@ -67,33 +72,23 @@ fn service_error(locale: Locale, e: ServiceError) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match e {
         AppError::Invalid(FieldError { field, problem }) => {
-            error(locale, status, problem.code(), Some(field))
+            error_response(locale, status, problem.code(), Some(field))
         }
         AppError::Form(errors) => match errors.into_iter().next() {
-            Some(FieldError { field, problem }) => error(locale, status, problem.code(), Some(field)),
-            None => error(locale, status, "malformed", None),
+            Some(FieldError { field, problem }) => {
+                error_response(locale, status, problem.code(), Some(field))
+            }
+            None => error_response(locale, status, "malformed", None),
         },
-        other => error(locale, status, other.code(), None),
+        other => error_response(locale, status, other.code(), None),
     }
-}
-
-/// The reader's language and the caller, or the 401 that keeps the phone's queue.
-fn logged_in(parts: &Parts) -> Result<(Locale, services::Caller), Box<Response>> {
-    let locale = locale(&parts.headers);
-    let caller = caller_from_parts(parts);
-    if caller.user.is_none() {
-        let refused = AppError::Unauthenticated;
-        let status = StatusCode::from_u16(refused.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-        return Err(Box::new(error(locale, status, refused.code(), None)));
-    }
-    Ok((locale, caller))
 }
 
 fn body_rejection(locale: Locale, status: StatusCode) -> Response {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        error(locale, status, "too_large", None)
+        error_response(locale, status, "too_large", None)
     } else {
-        error(locale, StatusCode::BAD_REQUEST, "malformed", None)
+        error_response(locale, StatusCode::BAD_REQUEST, "malformed", None)
     }
 }
 
@@ -104,13 +99,9 @@ fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
 /// `POST /api/v1/sync/push`
 pub async fn push(
     State(state): State<AppState>,
-    parts: Parts,
+    LoggedIn { locale, caller }: LoggedIn,
     batch: Result<Json<PushBatch>, JsonRejection>,
 ) -> Response {
-    let (locale, caller) = match logged_in(&parts) {
-        Ok(found) => found,
-        Err(refused) => return *refused,
-    };
     let Json(batch) = match batch {
         Ok(b) => b,
         Err(e) => return body_rejection(locale, e.status()),
@@ -137,17 +128,17 @@ pub struct PullQuery {
 }
 
 /// `GET /api/v1/sync/pull?cursor=N`
-pub async fn pull(State(state): State<AppState>, parts: Parts, Query(q): Query<PullQuery>) -> Response {
-    let (locale, caller) = match logged_in(&parts) {
-        Ok(found) => found,
-        Err(refused) => return *refused,
-    };
+pub async fn pull(
+    State(state): State<AppState>,
+    LoggedIn { locale, caller }: LoggedIn,
+    Query(q): Query<PullQuery>,
+) -> Response {
     let cursor = match q.cursor.as_deref().map(str::trim) {
         None | Some("") => 0,
         Some(raw) => match raw.parse::<i64>() {
             Ok(n) if n >= 0 => n,
             _ => {
-                return error(
+                return error_response(
                     locale,
                     StatusCode::BAD_REQUEST,
                     "bad_number",
@@ -172,13 +163,9 @@ fn with_offset(mut response: Response, status: &PhotoStatus) -> Response {
 /// `POST /api/v1/photos`: declares an upload; 201 with where to send the bytes.
 pub async fn begin_photo(
     State(state): State<AppState>,
-    parts: Parts,
+    LoggedIn { locale, caller }: LoggedIn,
     declaration: Result<Json<PhotoDeclaration>, JsonRejection>,
 ) -> Response {
-    let (locale, caller) = match logged_in(&parts) {
-        Ok(found) => found,
-        Err(refused) => return *refused,
-    };
     let Json(d) = match declaration {
         Ok(d) => d,
         Err(e) => return body_rejection(locale, e.status()),
@@ -196,11 +183,11 @@ pub async fn begin_photo(
 }
 
 /// `HEAD`/`GET /api/v1/photos/{id}`: the offset to continue from.
-pub async fn photo_status(State(state): State<AppState>, parts: Parts, Path(id): Path<String>) -> Response {
-    let (locale, caller) = match logged_in(&parts) {
-        Ok(found) => found,
-        Err(refused) => return *refused,
-    };
+pub async fn photo_status(
+    State(state): State<AppState>,
+    LoggedIn { locale, caller }: LoggedIn,
+    Path(id): Path<String>,
+) -> Response {
     match field::photo_status(&state.db, &caller, &id).await {
         Ok(status) => with_offset(json(StatusCode::OK, &status), &status),
         Err(e) => service_error(locale, e),
@@ -227,20 +214,17 @@ fn chunk_offset(headers: &HeaderMap, len: usize) -> Option<i64> {
 /// not match its hash (the bytes are discarded and the upload starts over).
 pub async fn append_photo(
     State(state): State<AppState>,
-    parts: Parts,
+    LoggedIn { locale, caller }: LoggedIn,
+    headers: HeaderMap,
     Path(id): Path<String>,
     chunk: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let (locale, caller) = match logged_in(&parts) {
-        Ok(found) => found,
-        Err(refused) => return *refused,
-    };
     let chunk = match chunk {
         Ok(c) => c,
         Err(e) => return body_rejection(locale, e.status()),
     };
-    let Some(offset) = chunk_offset(&parts.headers, chunk.len()) else {
-        return error(locale, StatusCode::BAD_REQUEST, "offset_required", None);
+    let Some(offset) = chunk_offset(&headers, chunk.len()) else {
+        return error_response(locale, StatusCode::BAD_REQUEST, "offset_required", None);
     };
     match field::append_photo(&state.db, &caller, &id, offset, &chunk).await {
         Ok(appended) if appended.accepted => {

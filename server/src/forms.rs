@@ -6,26 +6,23 @@
 //! Also the attachment download, a field report's photos and the registry's ledger export.
 
 use app::api::{LAST_VILLAGE_COOKIE, Posted, ReceiptView};
-use app::components::labels::{channel_name, petition_kind_name, state_name};
 use app::error::{AppError, EdgeText};
-use app::i18n::Locale;
-use app::session::{caller_from_parts, is_https};
+use app::session::is_https;
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, State};
 use axum::http::{HeaderValue, Request, StatusCode, Uri, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use domain::audit::format_china_time;
 use domain::handling::StepForm;
 use domain::intake::PetitionForm;
-use domain::registry::{PetitionSummary, RegistryFilter};
 use leptos::prelude::provide_context;
 use services::ServiceError;
 use services::challenge::ChallengeAnswer;
 use services::petition::Upload;
 
 use crate::ServerError;
-use crate::export::ledger;
+use crate::extract::RequestCaller;
 use crate::state::AppState;
 
 /// The most a petition post may carry: five full attachments and the text.
@@ -156,6 +153,7 @@ fn outcome(
 /// `POST /petition`: a citizen's online petition.
 pub async fn post_petition(
     State(state): State<AppState>,
+    RequestCaller(caller): RequestCaller,
     request: Request<Body>,
 ) -> Result<Response, ServerError> {
     let (parts, body) = request.into_parts();
@@ -163,7 +161,6 @@ pub async fn post_petition(
         .await
         .map_err(|_| ServerError::BadRequest(EdgeText::FormIncomplete))?;
     let post = read_petition_post(multipart).await?;
-    let caller = caller_from_parts(&parts);
     let result =
         services::petition::submit_online(&state.db, &caller, &post.form, &post.uploads, &post.answer).await;
     let (posted, status) = outcome(result, post, &parts, false);
@@ -173,6 +170,7 @@ pub async fn post_petition(
 /// `POST /office/intake` and `POST /field/intake`: staff take a petition in.
 pub async fn post_intake(
     State(state): State<AppState>,
+    RequestCaller(caller): RequestCaller,
     request: Request<Body>,
 ) -> Result<Response, ServerError> {
     let (parts, body) = request.into_parts();
@@ -185,7 +183,6 @@ pub async fn post_intake(
         .await
         .map_err(|_| ServerError::BadRequest(EdgeText::FormIncomplete))?;
     let post = read_petition_post(multipart).await?;
-    let caller = caller_from_parts(&parts);
     let result = services::petition::intake(&state.db, &caller, &post.form, &post.uploads).await;
     let village = post.form.village_id.trim().parse::<i64>().ok();
     let stored = result.is_ok();
@@ -217,6 +214,7 @@ pub struct TrackPost {
 /// `POST /track` and `POST /track/evaluate`.
 pub async fn post_track(
     State(state): State<AppState>,
+    RequestCaller(caller): RequestCaller,
     request: Request<Body>,
 ) -> Result<Response, ServerError> {
     let (parts, body) = request.into_parts();
@@ -225,7 +223,6 @@ pub async fn post_track(
         axum::Form::<TrackPost>::from_request(Request::from_parts(parts.clone(), body), &state)
             .await
             .map_err(|_| ServerError::BadRequest(EdgeText::TrackingForm))?;
-    let caller = caller_from_parts(&parts);
     let result = if evaluate {
         let form = StepForm {
             rating: post.rating,
@@ -286,10 +283,9 @@ fn qr_svg(parts: &Parts, code: &str) -> String {
 /// Always a download, never shown inline, so a crafted file cannot run in our origin.
 pub async fn attachment(
     State(state): State<AppState>,
-    parts: Parts,
+    RequestCaller(caller): RequestCaller,
     Path(id): Path<i64>,
 ) -> Result<Response, ServerError> {
-    let caller = caller_from_parts(&parts);
     let (name, media, bytes) = services::petition::attachment(&state.db, &caller, id).await?;
     let ascii = format!("attachment.{}", media.extension());
     let disposition = format!(
@@ -318,10 +314,9 @@ fn private_file(media: domain::attachment::MediaType, bytes: Vec<u8>, dispositio
 /// image type it claims when it arrived, and `nosniff` keeps the browser to that type.
 pub async fn field_photo(
     State(state): State<AppState>,
-    parts: Parts,
+    RequestCaller(caller): RequestCaller,
     Path((id, position)): Path<(i64, i64)>,
 ) -> Result<Response, ServerError> {
-    let caller = caller_from_parts(&parts);
     let (media, bytes) = services::field::report_photo(&state.db, &caller, id, position).await?;
     Ok(private_file(media, bytes, HeaderValue::from_static("inline")))
 }
@@ -336,54 +331,4 @@ fn percent(s: &str) -> String {
             }
         })
         .collect()
-}
-
-const REGISTRY_HEADERS: [&str; 9] = [
-    "查询码",
-    "收到时间（北京时间）",
-    "信访形式",
-    "信访类别",
-    "标题",
-    "状态",
-    "所涉村(社区)",
-    "承办单位",
-    "集体访",
-];
-
-/// A ledger row. The ledger is kept in Chinese whatever the reader's language, as its
-/// column titles are: it is the office's record, filed and compared as such.
-fn registry_row(r: &PetitionSummary) -> [String; 9] {
-    let zh = Locale::zh_CN;
-    [
-        r.tracking_code.clone(),
-        format_china_time(r.received_at),
-        channel_name(zh, r.channel).to_owned(),
-        petition_kind_name(zh, r.kind).to_owned(),
-        r.subject.clone(),
-        state_name(zh, r.state).to_owned(),
-        r.village_name.clone().unwrap_or_default(),
-        r.department_name.clone().unwrap_or_default(),
-        if r.collective { "是" } else { "" }.to_owned(),
-    ]
-}
-
-/// `GET /office/petitions.xlsx?…` and `.csv?…`: the registry's current filter as a
-/// ledger (台账), every matching row.
-pub async fn registry_export(
-    State(state): State<AppState>,
-    parts: Parts,
-    Query(query): Query<Vec<(String, String)>>,
-) -> Result<Response, ServerError> {
-    let xlsx = parts.uri.path().ends_with(".xlsx");
-    let filter = RegistryFilter::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let caller = caller_from_parts(&parts);
-    let format = if xlsx { "xlsx" } else { "csv" };
-    let rows = services::petition::export(&state.db, &caller, &filter, format).await?;
-    ledger(
-        xlsx,
-        "信访登记簿",
-        "petitions",
-        REGISTRY_HEADERS,
-        rows.iter().map(registry_row),
-    )
 }
