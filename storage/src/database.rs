@@ -10,7 +10,7 @@ use sqlx::sqlite::{
 use crate::{Result, StorageError, with_pool};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+pub(crate) static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A transaction that will write, with the process's turn to write on SQLite.
 ///
