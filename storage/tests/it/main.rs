@@ -9,3 +9,4 @@ mod accounts;
 mod database;
 mod field;
 mod petitions;
+mod schema_drift;
