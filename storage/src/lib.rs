@@ -11,9 +11,11 @@ mod demo;
 mod error;
 mod field;
 mod limits;
+mod office;
 mod org;
 mod petition;
 mod roster;
+mod secret;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod write;

@@ -1,7 +1,6 @@
 //! Taking a petition in: the checked form and what the service decided about it, stored
 //! with its identity, people, attachments, first timeline entry and count against the
-//! submission limits in one transaction (the same form posted twice is one petition);
-//! and the named secret the public form's challenge is made with.
+//! submission limits in one transaction (the same form posted twice is one petition).
 
 use chrono::{DateTime, Utc};
 use domain::attachment::MediaType;
@@ -112,33 +111,6 @@ impl Database {
                 created: false,
             })),
         }
-    }
-
-    /// A named secret, made by `fresh` the first time it is asked for and the same ever
-    /// after, on every server instance.
-    pub async fn secret(&self, name: &str, fresh: impl FnOnce() -> String) -> Result<String> {
-        // Read first: every form asks, and a write per form would queue behind the writer.
-        let known: Option<String> = with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT value FROM app_secret WHERE name = $1")
-                .bind(name)
-                .fetch_optional(pool)
-                .await?
-        });
-        if let Some(value) = known {
-            return Ok(value);
-        }
-        let value = fresh();
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO app_secret (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-                .bind(name)
-                .bind(&value)
-                .execute(pool)
-                .await?;
-            Ok(sqlx::query_scalar("SELECT value FROM app_secret WHERE name = $1")
-                .bind(name)
-                .fetch_one(pool)
-                .await?)
-        })
     }
 }
 

@@ -5,11 +5,10 @@
 //!
 //! One submodule a subject: `intake` (taking a petition in), `steps` (taking a step),
 //! `detail` (one petition as the office reads it), `registry` (the filtered search),
-//! `tracking` (what the petitioner sees) and `office` (what the office publishes).
+//! and `tracking` (what the petitioner sees).
 
 mod detail;
 mod intake;
-mod office;
 mod registry;
 mod steps;
 mod tracking;
