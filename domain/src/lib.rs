@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod field;
+pub mod grants;
 pub mod handling;
 pub mod intake;
 pub mod office;

@@ -380,21 +380,6 @@ async fn permitted(
     Err(deny(db, caller, Some(id)).await)
 }
 
-/// The roles under which the caller may act on a petition at `location`.
-fn acting_roles(me: &CurrentUser, location: &Location) -> Vec<Role> {
-    me.grants
-        .iter()
-        .filter(|g| {
-            let one = CurrentUser {
-                grants: vec![(*g).clone()],
-                ..me.clone()
-            };
-            allows(&one, Action::Write, ResourceKind::Petition, location)
-        })
-        .map(|g| g.role)
-        .collect()
-}
-
 /// The most rows one export holds; a bigger ledger is exported by date range.
 pub const EXPORT_MAX: i64 = 100_000;
 
@@ -459,7 +444,7 @@ pub async fn view(db: &Database, caller: &Caller, id: i64) -> Result<PetitionVie
         has_decision: place.has_decision,
     };
     let mut open_steps: Vec<Step> = Vec::new();
-    for role in acting_roles(me, &location) {
+    for role in me.acting_roles(&location) {
         for step in case.open_steps(Actor::Staff(role)) {
             if !open_steps.contains(&step) {
                 open_steps.push(step);
@@ -518,7 +503,7 @@ pub async fn take_step(db: &Database, caller: &Caller, id: i64, step: Step, form
         state: place.state,
         has_decision: place.has_decision,
     };
-    let roles = acting_roles(me, &location);
+    let roles = me.acting_roles(&location);
     let next = roles
         .iter()
         .map(|r| case.apply(Actor::Staff(*r), step))

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::io::Cursor;
 
 use domain::audit::{AuditAction, Outcome};
-use domain::auth::{Role, check_grant};
+use domain::auth::check_grant;
 use domain::org::{OrgUnit, OrgUnitKind};
 use domain::policy::{Action, ResourceKind, allows};
 use domain::roster::{RosterProblem, Sheet, SheetKind, UnitRow, UserRow, sheet_kind};
@@ -258,26 +258,14 @@ fn cell_text(cell: &calamine::Data) -> String {
     }
 }
 
-/// The township an admin imports into: the unit of their first township-level admin
-/// grant.
-fn admin_township(caller: &Caller) -> Result<i64> {
-    let me = caller.user()?;
-    me.grants
-        .iter()
-        .filter(|g| g.role == Role::Admin)
-        .find_map(|g| g.township_id.filter(|t| *t == g.unit_id))
-        .ok_or(ServiceError::NotFound)
-}
-
 /// The township the caller may import a roster into: theirs if they are its admin and
 /// the policy lets them write its units. Asked before a file is read at all, so nobody
 /// else can make the server parse one. Not logged in: `Unauthenticated`; anyone else:
 /// "not found", logged as a denial.
 pub async fn may_import(db: &Database, caller: &Caller) -> Result<i64> {
     let me = caller.user()?;
-    let township_id = match admin_township(caller) {
-        Ok(id) => id,
-        Err(_) => return Err(deny(db, caller, None).await),
+    let Some(township_id) = me.admin_township() else {
+        return Err(deny(db, caller, None).await);
     };
     let location = db.org_location(township_id).await?;
     if !allows(me, Action::Write, ResourceKind::OrgUnit, &location) {

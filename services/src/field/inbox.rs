@@ -7,14 +7,14 @@ use domain::field::{InboxFilter, InboxPage, InboxState, InboxStep, ReportView, c
 use domain::policy::{Action, Location, ResourceKind, allows};
 use storage::{Database, FieldReportPlace, InboxStepRecord};
 
-use super::{deny, office_townships, place_location};
+use super::{deny, place_location};
 use crate::{Caller, Result, ServiceError};
 
 /// The township inbox: one page of the reports of the caller's townships, urgent first,
 /// with how many match in all and the kinds to name them by.
 pub async fn inbox(db: &Database, caller: &Caller, filter: &InboxFilter) -> Result<InboxPage> {
     let me = caller.user()?;
-    let townships = office_townships(me);
+    let townships = me.office_townships();
     let Some(first) = townships.first().copied() else {
         return Err(deny(db, caller, None).await);
     };
@@ -29,7 +29,7 @@ pub async fn inbox(db: &Database, caller: &Caller, filter: &InboxFilter) -> Resu
 /// How many urgent reports wait for the township (new, or answered by the officer), for
 /// the office's navigation. Anyone without an inbox has none; that is no refusal.
 pub async fn urgent_waiting(db: &Database, caller: &Caller) -> Result<i64> {
-    let townships = office_townships(caller.user()?);
+    let townships = caller.user()?.office_townships();
     let filter = InboxFilter {
         urgent_only: true,
         state: Some(InboxState::New),

@@ -5,11 +5,11 @@
 //!
 //! Split by seam: `push` and `pull` for the phones' sync, `photo` for resumable uploads,
 //! `inbox` for the office's side of a report, `weekly` for the weekly status and overview,
-//! `settings` for the kinds list and the weekly deadline. What they share (whose field
-//! grants reach where, the refusal that answers "not found") is here.
+//! `settings` for the kinds list and the weekly deadline. What they share (the refusal
+//! that answers "not found", a report's place as the policy sees it) is here; where a
+//! caller's grants reach is `domain::grants`.
 
 use domain::audit::AuditAction;
-use domain::auth::{CurrentUser, Grant, Role};
 use domain::policy::{Location, ResourceKind};
 use storage::{Database, FieldReportPlace};
 
@@ -42,41 +42,6 @@ async fn deny(db: &Database, caller: &Caller, record_id: Option<&str>) -> Servic
     caller
         .refused(db, AuditAction::Denied, ResourceKind::FieldReport, id)
         .await
-}
-
-/// The caller's field grants (info officer, grid worker) in their first field township.
-fn field_grants(me: &CurrentUser) -> Option<(i64, Vec<&Grant>)> {
-    let township = me
-        .grants
-        .iter()
-        .find(|g| matches!(g.role, Role::InfoOfficer | Role::GridWorker))?
-        .township_id?;
-    let grants = me
-        .grants
-        .iter()
-        .filter(|g| matches!(g.role, Role::InfoOfficer | Role::GridWorker) && g.township_id == Some(township))
-        .collect();
-    Some((township, grants))
-}
-
-/// The village a field grant sits in: its own unit, or a grid's parent.
-fn grant_village(g: &Grant) -> Option<i64> {
-    match g.role {
-        Role::GridWorker => g.unit_path.iter().rev().nth(1).copied(),
-        _ => Some(g.unit_id),
-    }
-}
-
-/// The townships whose inbox the caller reads (clerks and case leaders).
-fn office_townships(me: &CurrentUser) -> Vec<i64> {
-    let mut out: Vec<i64> = me
-        .grants
-        .iter()
-        .filter(|g| matches!(g.role, Role::Clerk | Role::CaseLeader))
-        .filter_map(|g| g.township_id)
-        .collect();
-    out.dedup();
-    out
 }
 
 async fn place_location(db: &Database, place: &FieldReportPlace) -> Result<Location> {

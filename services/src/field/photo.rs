@@ -9,7 +9,7 @@ use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
 use storage::{Database, PhotoBegin, PhotoUpload};
 
-use super::{deny, field_grants, grant_village, hex};
+use super::{deny, hex};
 use crate::{Caller, Result, ServiceError};
 
 /// A field photo, compressed on the phone to about 200 KB; anything over this is not one.
@@ -64,7 +64,7 @@ fn photo_media(raw: &str) -> Option<MediaType> {
 /// stored UUID is a conflict.
 pub async fn begin_photo(db: &Database, caller: &Caller, d: &PhotoDeclaration) -> Result<PhotoStatus> {
     let me = caller.user()?;
-    let Some((township, grants)) = field_grants(me) else {
+    let Some((township, grants)) = me.field_grants() else {
         return Err(deny(db, caller, None).await);
     };
     let client_id = clean_uuid("client_id", &d.client_id)?;
@@ -84,7 +84,7 @@ pub async fn begin_photo(db: &Database, caller: &Caller, d: &PhotoDeclaration) -
         .begin_photo(&PhotoBegin {
             client_id: &client_id,
             township_id: township,
-            village_id: grants.iter().find_map(|g| grant_village(g)),
+            village_id: grants.iter().find_map(|g| g.village()),
             uploaded_by: me.user_id,
             media_type: media.as_str(),
             byte_size: d.byte_size,

@@ -6,15 +6,15 @@ use domain::field::Week;
 use domain::sync::{FieldSetup, PULL_PAGE, PullResponse};
 use storage::{ChangeScope, Database};
 
+use super::deny;
 use super::weekly::village_weeks;
-use super::{deny, field_grants, grant_village};
 use crate::{Caller, Result};
 
 /// What changed in the caller's scope since `cursor`: the clerks' steps on their
 /// reports, their village's weekly reports, the township's kinds and the week's status.
 pub async fn pull(db: &Database, caller: &Caller, cursor: i64) -> Result<PullResponse> {
     let me = caller.user()?;
-    let Some((township, grants)) = field_grants(me) else {
+    let Some((township, grants)) = me.field_grants() else {
         return Err(deny(db, caller, None).await);
     };
     let scope = ChangeScope {
@@ -59,7 +59,7 @@ const MAX_WEEK_REPORTS: i64 = 500;
 /// `None` for someone with no village to report for (a petition agent, say).
 pub async fn setup(db: &Database, caller: &Caller) -> Result<Option<FieldSetup>> {
     let me = caller.user()?;
-    let Some((township, grants)) = field_grants(me) else {
+    let Some((township, grants)) = me.field_grants() else {
         return Ok(None);
     };
     field_setup(db, caller, township, &grants).await.map(Some)
@@ -67,7 +67,7 @@ pub async fn setup(db: &Database, caller: &Caller) -> Result<Option<FieldSetup>>
 
 async fn field_setup(db: &Database, caller: &Caller, township: i64, grants: &[&Grant]) -> Result<FieldSetup> {
     let mut villages: Vec<(i64, String)> = Vec::new();
-    for village in grants.iter().filter_map(|g| grant_village(g)) {
+    for village in grants.iter().filter_map(|g| g.village()) {
         if villages.iter().any(|v| v.0 == village) {
             continue;
         }

@@ -20,7 +20,7 @@ use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
 use storage::{Database, PushEntry, PushItem, ReportInsert, Stored, SupplementInsert, WeeklyInsert};
 
-use super::{deny, field_grants, grant_village, hex, place_location};
+use super::{deny, hex, place_location};
 use crate::{Caller, Result};
 
 /// The receipt's hash: the record's type and its body as canonical JSON (serde_json
@@ -109,7 +109,7 @@ async fn check_record(
             if report.grid_id.is_none() {
                 report.grid_id = grants
                     .iter()
-                    .find(|g| g.role == Role::GridWorker && grant_village(g) == Some(report.village_id))
+                    .find(|g| g.role == Role::GridWorker && g.village() == Some(report.village_id))
                     .map(|g| g.unit_id);
             }
             let (village, grid) = (report.village_id, report.grid_id);
@@ -185,7 +185,7 @@ async fn check_record(
 /// stored before with another body, which is kept). The answers are in batch order.
 pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<PushResponse> {
     let me = caller.user()?;
-    let Some((township, grants)) = field_grants(me) else {
+    let Some((township, grants)) = me.field_grants() else {
         return Err(deny(db, caller, None).await);
     };
     if batch.records.len() > MAX_BATCH {

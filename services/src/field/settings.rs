@@ -2,7 +2,6 @@
 //! by anyone in the township and changed by its admin.
 
 use domain::audit::{AuditAction, Outcome as AuditOutcome};
-use domain::auth::{CurrentUser, Role};
 use domain::field::{FieldSettings, ReportKind, WeeklyDeadline, check_kinds};
 use domain::policy::{Action, ResourceKind, allows};
 use storage::Database;
@@ -10,19 +9,10 @@ use storage::Database;
 use super::deny;
 use crate::{Caller, Result};
 
-/// The township whose field settings the caller sees: an admin's own, else any of theirs.
-fn settings_township(me: &CurrentUser) -> Option<i64> {
-    me.grants
-        .iter()
-        .filter(|g| g.role == Role::Admin)
-        .chain(me.grants.iter())
-        .find_map(|g| g.township_id)
-}
-
 /// The township's weekly deadline and kinds list, and whether the caller may change them.
 pub async fn field_settings(db: &Database, caller: &Caller) -> Result<FieldSettings> {
     let me = caller.user()?;
-    let Some(township_id) = settings_township(me) else {
+    let Some(township_id) = me.settings_township() else {
         return Err(deny(db, caller, None).await);
     };
     let location = db.org_location(township_id).await?;

@@ -6,7 +6,7 @@ use domain::org::OrgUnitKind;
 use domain::sync::VillageWeek;
 use storage::Database;
 
-use super::{deny, office_townships};
+use super::deny;
 use crate::{Caller, Result};
 
 /// This week's and last week's status for each village, as the phone and the office
@@ -45,7 +45,7 @@ pub(super) async fn village_weeks(
 /// zero, missing or not yet due; with how many reports each listed and who sent it.
 pub async fn weekly_overview(db: &Database, caller: &Caller, week: Week) -> Result<WeeklyOverview> {
     let me = caller.user()?;
-    let Some(township) = office_townships(me).first().copied() else {
+    let Some(township) = me.office_townships().first().copied() else {
         return Err(deny(db, caller, None).await);
     };
     let villages: Vec<(i64, String)> = db
