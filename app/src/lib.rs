@@ -1,9 +1,10 @@
 //! Minqing's isomorphic app: the same components render on the server (feature `ssr`)
 //! and hydrate in the browser (feature `hydrate`).
 //!
-//! Layout: `pages/` has one module per route, `components/` the pieces pages share,
-//! `api` the server functions, `error` the app layer's error type. Domain rules come
-//! from the `domain` crate; storage is reached only through server functions.
+//! Layout: `pages/` has one module per route, grouped by area (`public`, `field`,
+//! `office`, `account`), `components/` the pieces pages share, `api` the server
+//! functions, `error` the app layer's error type. Domain rules come from the `domain`
+//! crate; storage is reached only through server functions.
 
 #![recursion_limit = "512"]
 
@@ -27,11 +28,8 @@ use crate::components::island::{HydrationMark, island_i18n};
 use crate::components::layout::{Area, AreaFrame};
 use crate::components::title::AppTitle;
 use crate::i18n::*;
-use crate::pages::{
-    account, audit, case, field, field_outbox, field_report, field_weekly, guide, home, intake, login,
-    not_found::NotFound, office, office_info, offline, petition, print, registry, report, reports, roster,
-    track, users, weekly,
-};
+use crate::pages::public::{guide, home, login, not_found::NotFound, offline, petition, track};
+use crate::pages::{account, field, office};
 use domain::auth::CurrentUser;
 
 /// The HTML document around the app; rendered only on the server.
@@ -84,28 +82,28 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     // Pages for any logged-in person.
                     <ParentRoute path=path!("account") view=|| guarded(Area::Public)>
-                        <Route path=path!("") view=account::AccountPage ssr=SsrMode::Async />
+                        <Route path=path!("") view=account::home::AccountPage ssr=SsrMode::Async />
                     </ParentRoute>
                     <ParentRoute path=path!("field") view=field_area>
-                        <Route path=path!("") view=field::FieldHome ssr=SsrMode::Async />
-                        <Route path=path!("report") view=field_report::ReportPage ssr=SsrMode::Async />
-                        <Route path=path!("weekly") view=field_weekly::WeeklyPage ssr=SsrMode::Async />
-                        <Route path=path!("outbox") view=field_outbox::OutboxPage ssr=SsrMode::Async />
-                        <Route path=path!("intake") view=intake::IntakePage ssr=SsrMode::Async />
+                        <Route path=path!("") view=field::home::FieldHome ssr=SsrMode::Async />
+                        <Route path=path!("report") view=field::report::ReportPage ssr=SsrMode::Async />
+                        <Route path=path!("weekly") view=field::weekly::WeeklyPage ssr=SsrMode::Async />
+                        <Route path=path!("outbox") view=field::outbox::OutboxPage ssr=SsrMode::Async />
+                        <Route path=path!("intake") view=office::intake::IntakePage ssr=SsrMode::Async />
                     </ParentRoute>
                     <ParentRoute path=path!("office") view=|| guarded(Area::Office)>
-                        <Route path=path!("") view=office::OfficeHome ssr=SsrMode::Async />
-                        <Route path=path!("users") view=users::UsersPage ssr=SsrMode::Async />
-                        <Route path=path!("audit") view=audit::AuditPage ssr=SsrMode::Async />
-                        <Route path=path!("roster") view=roster::RosterPage ssr=SsrMode::Async />
-                        <Route path=path!("intake") view=intake::IntakePage ssr=SsrMode::Async />
-                        <Route path=path!("info") view=office_info::OfficeInfoPage ssr=SsrMode::Async />
-                        <Route path=path!("petitions") view=registry::RegistryPage ssr=SsrMode::Async />
-                        <Route path=path!("petitions/:id") view=case::CasePage ssr=SsrMode::Async />
-                        <Route path=path!("petitions/:id/print/:doc") view=print::PrintPage ssr=SsrMode::Async />
-                        <Route path=path!("reports") view=reports::ReportsPage ssr=SsrMode::Async />
-                        <Route path=path!("reports/:id") view=report::ReportPage ssr=SsrMode::Async />
-                        <Route path=path!("weekly") view=weekly::WeeklyPage ssr=SsrMode::Async />
+                        <Route path=path!("") view=office::home::OfficeHome ssr=SsrMode::Async />
+                        <Route path=path!("users") view=office::users::UsersPage ssr=SsrMode::Async />
+                        <Route path=path!("audit") view=office::audit::AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("roster") view=office::roster::RosterPage ssr=SsrMode::Async />
+                        <Route path=path!("intake") view=office::intake::IntakePage ssr=SsrMode::Async />
+                        <Route path=path!("info") view=office::info::OfficeInfoPage ssr=SsrMode::Async />
+                        <Route path=path!("petitions") view=office::registry::RegistryPage ssr=SsrMode::Async />
+                        <Route path=path!("petitions/:id") view=office::petition::PetitionPage ssr=SsrMode::Async />
+                        <Route path=path!("petitions/:id/print/:doc") view=office::print::PrintPage ssr=SsrMode::Async />
+                        <Route path=path!("reports") view=office::inbox::ReportsPage ssr=SsrMode::Async />
+                        <Route path=path!("reports/:id") view=office::field_report::ReportPage ssr=SsrMode::Async />
+                        <Route path=path!("weekly") view=office::weekly_overview::WeeklyPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
                 </WithAuth>

@@ -301,11 +301,11 @@ mod tests {
                 "__wasm_split.1.js",
                 "bundle_field_area.a.wasm",
                 "bundle_report_body.b.wasm",
-                "bundle_case_body.c.wasm",
+                "bundle_petition_body.c.wasm",
             ],
             r#"{"field_area_loader_1": ["bundle_field_area.a"],
                 "report_body_loader_7": ["bundle_field_area.a", "bundle_report_body.b"],
-                "case_body_loader_8": ["bundle_case_body.c"]}"#,
+                "petition_body_loader_8": ["bundle_petition_body.c"]}"#,
         );
         assert_eq!(
             precache,

@@ -11,7 +11,7 @@ use crate::components::connection::ConnectionStatus;
 use crate::components::language::LanguageSwitch;
 use crate::components::status::ErrorPanel;
 use crate::i18n::*;
-use crate::pages::field_outbox::OutboxBadge;
+use crate::pages::field::outbox::OutboxBadge;
 use domain::auth::{CurrentUser, Role};
 
 /// The three areas of the app, each with its own navigation.

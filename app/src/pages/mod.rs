@@ -1,29 +1,12 @@
-//! One module per route.
+//! The pages, grouped by who uses them: `public` (citizens, and the shell's pages such
+//! as login and not found), `field` (`/field/…`, village and grid officers), `office`
+//! (`/office/…`, the township petition office) and `account` (the logged-in person's own
+//! account). One module per route within an area.
 
 pub mod account;
-pub mod audit;
-pub mod case;
 pub mod field;
-pub mod field_outbox;
-pub mod field_report;
-pub mod field_weekly;
-pub mod guide;
-pub mod home;
-pub mod intake;
-pub mod login;
-pub mod not_found;
 pub mod office;
-pub mod office_info;
-pub mod offline;
-pub mod petition;
-pub mod print;
-pub mod registry;
-pub mod report;
-pub mod reports;
-pub mod roster;
-pub mod track;
-pub mod users;
-pub mod weekly;
+pub mod public;
 
 /// The record id in a route's `:id`, or 0 (which no record has) when it is not a number.
 pub fn id_param() -> leptos::prelude::Memo<i64> {

@@ -11,7 +11,7 @@ use crate::components::auth::use_auth;
 use crate::components::status::ErrorMessage;
 use crate::components::title::PageTitle;
 use crate::i18n::*;
-use crate::pages::petition::{PetitionFormLoader, Receipt, form_as_posted};
+use crate::pages::public::petition::{PetitionFormLoader, Receipt, form_as_posted};
 
 #[component]
 pub fn IntakePage() -> impl IntoView {

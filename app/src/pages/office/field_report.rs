@@ -15,11 +15,11 @@ use crate::components::status::{ErrorMessage, Loading, error_text};
 use crate::components::title::PageTitle;
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::pages::reports::people_text;
+use crate::pages::office::inbox::people_text;
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
-    let id = super::id_param().get_untracked();
+    let id = crate::pages::id_param().get_untracked();
     view! { <InboxReportBody id /> }
 }
 

@@ -16,22 +16,22 @@ use crate::components::title::PageTitle;
 use crate::i18n::*;
 
 #[component]
-pub fn CasePage() -> impl IntoView {
-    let id = super::id_param().get_untracked();
-    view! { <CaseBody id /> }
+pub fn PetitionPage() -> impl IntoView {
+    let id = crate::pages::id_param().get_untracked();
+    view! { <PetitionBody id /> }
 }
 
-/// An island: each step of the case is taken in place.
+/// An island: each step of the petition is taken in place.
 #[island(lazy)]
-fn CaseBody(id: i64) -> impl IntoView {
+fn PetitionBody(id: i64) -> impl IntoView {
     crate::components::island::island_i18n();
     let step = ServerAction::<PetitionStep>::new();
-    let case = Resource::new(move || (id, step.version().get()), |(id, _)| petition_case(id));
+    let petition = Resource::new(move || (id, step.version().get()), |(id, _)| petition_case(id));
     view! {
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
-                match case.await {
-                    Ok(view) => view! { <Case view step /> }.into_any(),
+                match petition.await {
+                    Ok(view) => view! { <Petition view step /> }.into_any(),
                     Err(error) => view! { <ErrorMessage error /> }.into_any(),
                 }
             })}
@@ -40,7 +40,7 @@ fn CaseBody(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn Case(view: CaseView, step: ServerAction<PetitionStep>) -> impl IntoView {
+fn Petition(view: CaseView, step: ServerAction<PetitionStep>) -> impl IntoView {
     let i18n = use_i18n();
     let d = view.detail;
     let s = &d.summary;

@@ -15,7 +15,7 @@ use leptos_meta::Title;
 #[component]
 pub fn PrintPage() -> impl IntoView {
     let params = use_params_map();
-    let id = super::id_param();
+    let id = crate::pages::id_param();
     let doc = move || params.with(|p| p.get("doc").unwrap_or_default());
     let case = Resource::new(move || id.get(), petition_case);
     view! {
