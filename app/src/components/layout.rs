@@ -11,7 +11,7 @@ use crate::components::connection::ConnectionStatus;
 use crate::components::language::LanguageSwitch;
 use crate::components::status::ErrorPanel;
 use crate::i18n::*;
-use crate::pages::field::outbox::OutboxBadge;
+use crate::outbox::{Phase, use_outbox};
 use domain::auth::{CurrentUser, Role};
 
 /// The three areas of the app, each with its own navigation.
@@ -231,5 +231,22 @@ fn UrgentBadge() -> impl IntoView {
                 })
             })}
         </Suspense>
+    }
+}
+
+/// The outbox count beside the field navigation's "outbox" link.
+#[island(lazy)]
+fn OutboxBadge() -> impl IntoView {
+    let outbox = use_outbox();
+    move || {
+        outbox.and_then(|o| {
+            let n = o.unsent();
+            let syncing = matches!(o.phase.get(), Phase::Syncing { .. });
+            (n > 0).then(|| {
+                view! {
+                    <span class="badge" class:syncing=syncing data-testid="outbox-badge">{n.to_string()}</span>
+                }
+            })
+        })
     }
 }

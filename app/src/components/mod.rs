@@ -1,4 +1,5 @@
-//! Pieces shared by the pages.
+//! Pieces shared by the pages. They never import a page: what two pages or a page and
+//! the frame share lives here.
 
 pub mod auth;
 pub mod connection;

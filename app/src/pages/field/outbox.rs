@@ -179,23 +179,6 @@ pub fn SyncStatus(outbox: Outbox) -> impl IntoView {
     }
 }
 
-/// The outbox count beside the field navigation's "outbox" link.
-#[island(lazy)]
-pub fn OutboxBadge() -> impl IntoView {
-    let outbox = use_outbox();
-    move || {
-        outbox.and_then(|o| {
-            let n = o.unsent();
-            let syncing = matches!(o.phase.get(), Phase::Syncing { .. });
-            (n > 0).then(|| {
-                view! {
-                    <span class="badge" class:syncing=syncing data-testid="outbox-badge">{n.to_string()}</span>
-                }
-            })
-        })
-    }
-}
-
 fn title(i18n: I18nContext<Locale>, outbox: Outbox, e: &Entry) -> String {
     let q = &e.queued;
     if q.record.record_type == RecordType::WeeklyReport.as_str() {
