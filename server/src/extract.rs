@@ -10,8 +10,8 @@ use axum::extract::FromRequestParts;
 use axum::http::{StatusCode, request::Parts};
 use axum::response::Response;
 
-use crate::api::error_response;
 use crate::error::locale;
+use crate::sync_api::error_response;
 
 /// The caller of a form or a download, logged in or not (with their address and user
 /// agent): the use case decides what they may do.

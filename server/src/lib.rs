@@ -3,7 +3,6 @@
 //! the database in every request's context. Handlers here stay thin: rules live in
 //! `domain`, queries in `storage`, pages in `app`.
 
-pub mod api;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -12,6 +11,7 @@ pub mod pwa;
 pub mod routes;
 pub mod security;
 pub mod state;
+pub mod sync_api;
 
 pub use error::ServerError;
 pub use routes::router;

@@ -21,7 +21,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
-use crate::{api, forms, security};
+use crate::{forms, security, sync_api};
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -51,17 +51,17 @@ pub fn router(state: AppState) -> Router {
         // functions' catch-all (static segments win in axum's router).
         .route(
             "/api/v1/sync/push",
-            post(api::push).layer(DefaultBodyLimit::max(api::MAX_PUSH_BYTES)),
+            post(sync_api::push).layer(DefaultBodyLimit::max(sync_api::MAX_PUSH_BYTES)),
         )
-        .route("/api/v1/sync/pull", get(api::pull))
-        .route("/api/v1/photos", post(api::begin_photo))
+        .route("/api/v1/sync/pull", get(sync_api::pull))
+        .route("/api/v1/photos", post(sync_api::begin_photo))
         .route(
             "/api/v1/photos/{id}",
-            get(api::photo_status)
-                .put(api::append_photo)
-                .layer(DefaultBodyLimit::max(api::MAX_CHUNK_REQUEST_BYTES)),
+            get(sync_api::photo_status)
+                .put(sync_api::append_photo)
+                .layer(DefaultBodyLimit::max(sync_api::MAX_CHUNK_REQUEST_BYTES)),
         )
-        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/openapi.json", get(sync_api::openapi))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route("/office/petitions.csv", get(crate::export::registry_export))
         .route("/office/petitions.xlsx", get(crate::export::registry_export))

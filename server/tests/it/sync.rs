@@ -197,7 +197,7 @@ async fn no_session_is_a_json_401_and_a_cross_site_push_is_refused() {
     let too_many = send(&app, post_json("/api/v1/sync/push", Some(&officer), &many)).await;
     assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json_of(&too_many)["code"], "too_many");
-    let huge = "x".repeat(server::api::MAX_PUSH_BYTES + 1);
+    let huge = "x".repeat(server::sync_api::MAX_PUSH_BYTES + 1);
     let too_big = send(
         &app,
         api("POST", "/api/v1/sync/push", Some(&officer), Body::from(huge)),
@@ -315,7 +315,7 @@ async fn a_photo_upload_is_interrupted_resumed_and_checked_by_hash() {
         )
         .await;
         assert_eq!(json_of(&after)["offset"], 0);
-        let big = vec![0_u8; server::api::MAX_CHUNK_REQUEST_BYTES + 1];
+        let big = vec![0_u8; server::sync_api::MAX_CHUNK_REQUEST_BYTES + 1];
         let too_big = send(&app, put_chunk(&id2, &officer, "upload-offset", "0", &big)).await;
         assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", t.label);
         // Another person's upload is not there for them.

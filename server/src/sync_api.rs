@@ -1,5 +1,6 @@
 //! The field phones' JSON API, version 1: plain axum routes whose URLs never change
-//! between builds (server functions' do), described by `GET /api/v1/openapi.json`.
+//! between builds (server functions' do), described by `GET /api/v1/openapi.json`. The
+//! app's server functions, under the same `/api/` prefix, are `app::api`, not this.
 //!
 //! - `POST /api/v1/sync/push`: a batch of records; an answer per record.
 //! - `GET /api/v1/sync/pull?cursor=N`: what changed in the caller's scope since N.
