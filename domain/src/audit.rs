@@ -117,9 +117,11 @@ impl AuditAction {
     }
 }
 
+/// What came of an audited action (not to be confused with a pushed record's
+/// [`crate::sync::RecordOutcome`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum AuditOutcome {
     Ok,
     /// Refused by the policy or by the rules (a disabled account, a throttled login).
     Denied,
@@ -127,17 +129,17 @@ pub enum Outcome {
     Failed,
 }
 
-impl Outcome {
+impl AuditOutcome {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Ok => "ok",
-            Outcome::Denied => "denied",
-            Outcome::Failed => "failed",
+            AuditOutcome::Ok => "ok",
+            AuditOutcome::Denied => "denied",
+            AuditOutcome::Failed => "failed",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Outcome::Ok, Outcome::Denied, Outcome::Failed]
+        [AuditOutcome::Ok, AuditOutcome::Denied, AuditOutcome::Failed]
             .into_iter()
             .find(|o| o.as_str() == s)
     }
@@ -155,7 +157,7 @@ pub struct NewAuditEntry {
     pub action: AuditAction,
     pub record_kind: Option<String>,
     pub record_id: Option<String>,
-    pub outcome: Outcome,
+    pub outcome: AuditOutcome,
     pub township_id: Option<i64>,
     pub address: Option<String>,
     pub user_agent: Option<String>,
@@ -195,7 +197,7 @@ impl NewAuditEntry {
         }
     }
 
-    pub fn new(at: DateTime<Utc>, action: AuditAction, outcome: Outcome) -> Self {
+    pub fn new(at: DateTime<Utc>, action: AuditAction, outcome: AuditOutcome) -> Self {
         Self {
             at,
             user_id: None,
@@ -223,7 +225,7 @@ pub struct AuditEntry {
     pub action: String,
     pub record_kind: Option<String>,
     pub record_id: Option<String>,
-    pub outcome: Outcome,
+    pub outcome: AuditOutcome,
     pub address: Option<String>,
     pub user_agent: Option<String>,
     pub detail: Option<String>,
@@ -310,8 +312,8 @@ mod tests {
             assert_eq!(AuditAction::parse(a.as_str()), Some(a));
             assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{}\"", a.as_str()));
         }
-        for o in [Outcome::Ok, Outcome::Denied, Outcome::Failed] {
-            assert_eq!(Outcome::parse(o.as_str()), Some(o));
+        for o in [AuditOutcome::Ok, AuditOutcome::Denied, AuditOutcome::Failed] {
+            assert_eq!(AuditOutcome::parse(o.as_str()), Some(o));
         }
     }
 

@@ -210,7 +210,7 @@ impl PushRecord {
 /// What became of one record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum RecordOutcome {
     /// Stored now.
     Stored,
     /// Stored before with the same body: nothing was changed, and the phone may
@@ -228,9 +228,9 @@ pub enum Outcome {
     Conflict,
 }
 
-impl Outcome {
-    pub fn rejected(r: &Rejection) -> Outcome {
-        Outcome::Rejected {
+impl RecordOutcome {
+    pub fn rejected(r: &Rejection) -> RecordOutcome {
+        RecordOutcome::Rejected {
             code: r.code().to_owned(),
             field: r.field().map(str::to_owned),
             message: String::new(),
@@ -239,7 +239,7 @@ impl Outcome {
 
     /// Whether the phone may drop the record from its outbox.
     pub fn is_settled(&self) -> bool {
-        matches!(self, Outcome::Stored | Outcome::Duplicate)
+        matches!(self, RecordOutcome::Stored | RecordOutcome::Duplicate)
     }
 }
 
@@ -249,7 +249,7 @@ pub struct RecordResult {
     /// Absent only when the record did not carry a readable client id.
     pub client_id: Option<String>,
     #[serde(flatten)]
-    pub outcome: Outcome,
+    pub outcome: RecordOutcome,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -484,7 +484,7 @@ mod tests {
     fn outcomes_travel_as_a_status_with_their_reason() {
         let line = RecordResult {
             client_id: Some(ID.into()),
-            outcome: Outcome::rejected(&Rejection::Invalid(FieldError::new(
+            outcome: RecordOutcome::rejected(&Rejection::Invalid(FieldError::new(
                 "latitude",
                 Problem::BadCoordinates,
             ))),
@@ -495,7 +495,7 @@ mod tests {
         );
         let stored = RecordResult {
             client_id: Some(ID.into()),
-            outcome: Outcome::Stored,
+            outcome: RecordOutcome::Stored,
         };
         assert_eq!(
             serde_json::to_value(&stored).unwrap(),
@@ -503,9 +503,9 @@ mod tests {
         );
         let back: RecordResult =
             serde_json::from_value(json!({"client_id": ID, "status": "conflict"})).unwrap();
-        assert_eq!(back.outcome, Outcome::Conflict);
-        assert!(Outcome::Duplicate.is_settled() && Outcome::Stored.is_settled());
-        assert!(!Outcome::Conflict.is_settled());
+        assert_eq!(back.outcome, RecordOutcome::Conflict);
+        assert!(RecordOutcome::Duplicate.is_settled() && RecordOutcome::Stored.is_settled());
+        assert!(!RecordOutcome::Conflict.is_settled());
         assert_eq!(Rejection::WrongScope.code(), "wrong_scope");
         assert_eq!(Rejection::AuthorMismatch.field(), None);
     }

@@ -33,7 +33,7 @@ use domain::petition::{
 use domain::registry::RegistryFilter;
 use domain::resident_id::{check_char, clean_resident_id};
 use domain::roster::{RosterProblem, Sheet};
-use domain::sync::{Outcome, PushBatch, PushRecord, RecordType, Rejection, SupplementForm, clean_uuid};
+use domain::sync::{PushBatch, PushRecord, RecordOutcome, RecordType, Rejection, SupplementForm, clean_uuid};
 use domain::validation::{clean_name, clean_phone, half_width};
 use domain::{FieldError, Problem};
 
@@ -1667,7 +1667,7 @@ fn check_decode(value: &Value, now: DateTime<Utc>) -> Result<bool, TestCaseError
                     e
                 );
             }
-            let Outcome::Rejected { code, field, .. } = Outcome::rejected(&rejection) else {
+            let RecordOutcome::Rejected { code, field, .. } = RecordOutcome::rejected(&rejection) else {
                 return Err(TestCaseError::fail("a rejection is answered as rejected"));
             };
             prop_assert_eq!(code.as_str(), rejection.code());

@@ -23,7 +23,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::FieldError;
-use domain::sync::{Outcome, PushBatch};
+use domain::sync::{PushBatch, RecordOutcome};
 use serde::{Deserialize, Serialize};
 use services::ServiceError;
 use services::field::{self, PhotoDeclaration, PhotoStatus};
@@ -110,7 +110,7 @@ pub async fn push(
     match field::push(&state.db, &caller, &batch).await {
         Ok(mut answer) => {
             for line in &mut answer.results {
-                if let Outcome::Rejected {
+                if let RecordOutcome::Rejected {
                     code, message: text, ..
                 } = &mut line.outcome
                 {

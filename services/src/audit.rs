@@ -1,7 +1,7 @@
 //! Reading the audit log: only admins, only their own townships' entries, and every
 //! search and export is itself logged.
 
-use domain::audit::{AuditAction, AuditFilter, Outcome};
+use domain::audit::{AuditAction, AuditFilter, AuditOutcome};
 use domain::auth::Role;
 use domain::policy::ResourceKind;
 use storage::{AuditPage, AuditScope, Database};
@@ -16,7 +16,7 @@ async fn scope(db: &Database, caller: &Caller) -> Result<AuditScope> {
     let me = caller.user()?;
     let admin_grants: Vec<_> = me.grants.iter().filter(|g| g.role == Role::Admin).collect();
     if admin_grants.is_empty() {
-        let mut entry = caller.audit(AuditAction::ReadAuditLog, Outcome::Denied);
+        let mut entry = caller.audit(AuditAction::ReadAuditLog, AuditOutcome::Denied);
         entry.record_kind = Some(ResourceKind::AuditLog.as_str().into());
         db.append_audit(&entry).await?;
         return Err(ServiceError::NotFound);
@@ -37,7 +37,7 @@ pub async fn search(db: &Database, caller: &Caller, filter: &AuditFilter, page: 
     let found = db
         .audit_entries(filter, &scope, (page - 1) * PAGE_SIZE, Some(PAGE_SIZE))
         .await?;
-    let mut entry = caller.audit(AuditAction::ReadAuditLog, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::ReadAuditLog, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::AuditLog.as_str().into());
     entry.detail = Some(format!("page {page}, {} found", found.total));
     db.append_audit(&entry).await?;
@@ -48,7 +48,7 @@ pub async fn search(db: &Database, caller: &Caller, filter: &AuditFilter, page: 
 pub async fn export(db: &Database, caller: &Caller, filter: &AuditFilter, format: &str) -> Result<AuditPage> {
     let scope = scope(db, caller).await?;
     let found = db.audit_entries(filter, &scope, 0, None).await?;
-    let mut entry = caller.audit(AuditAction::ExportAuditLog, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::ExportAuditLog, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::AuditLog.as_str().into());
     entry.detail = Some(format!("{format}, {} entries", found.total));
     db.append_audit(&entry).await?;

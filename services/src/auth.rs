@@ -8,7 +8,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use domain::audit::{AuditAction, Outcome};
+use domain::audit::{AuditAction, AuditOutcome};
 use domain::auth::{CurrentUser, SessionKind, Throttle, check_new_password};
 use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
@@ -140,7 +140,7 @@ pub async fn login(db: &Database, caller: &Caller, username: &str, password: &st
             for id in &attempts {
                 db.forget_login_attempt(*id).await?;
             }
-            let mut entry = caller.audit(AuditAction::Login, Outcome::Denied);
+            let mut entry = caller.audit(AuditAction::Login, AuditOutcome::Denied);
             entry.username = Some(username.clone());
             entry.detail = Some("throttled".into());
             db.append_audit(&entry).await?;
@@ -158,7 +158,7 @@ pub async fn login(db: &Database, caller: &Caller, username: &str, password: &st
     };
     let Some(credentials) = credentials.filter(|_| ok) else {
         // The recorded attempts stay: they are the failures.
-        let mut entry = caller.audit(AuditAction::Login, Outcome::Failed);
+        let mut entry = caller.audit(AuditAction::Login, AuditOutcome::Failed);
         entry.username = Some(username.clone());
         db.append_audit(&entry).await?;
         return Err(ServiceError::LoginFailed);
@@ -191,7 +191,7 @@ pub async fn login(db: &Database, caller: &Caller, username: &str, password: &st
         user: Some(user.clone()),
         ..caller.clone()
     };
-    let mut entry = caller.audit(AuditAction::Login, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::Login, AuditOutcome::Ok);
     entry.detail = Some(kind.as_str().into());
     tx.audit(&entry).await?;
     tx.commit().await?;
@@ -275,7 +275,8 @@ pub async fn logout(db: &Database, caller: &Caller) -> Result<()> {
     }
     let mut tx = db.begin().await?;
     tx.end_session(hash).await?;
-    tx.audit(&caller.audit(AuditAction::Logout, Outcome::Ok)).await?;
+    tx.audit(&caller.audit(AuditAction::Logout, AuditOutcome::Ok))
+        .await?;
     Ok(tx.commit().await?)
 }
 
@@ -294,7 +295,7 @@ pub async fn change_password(
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
     if !verify_password(current, &hash).await? {
-        let mut entry = caller.audit(AuditAction::ChangePassword, Outcome::Failed);
+        let mut entry = caller.audit(AuditAction::ChangePassword, AuditOutcome::Failed);
         entry.record_kind = Some("user_account".into());
         entry.record_id = Some(user.user_id.to_string());
         db.append_audit(&entry).await?;
@@ -308,7 +309,7 @@ pub async fn change_password(
     let mut tx = db.begin().await?;
     tx.set_password_hash(user.user_id, &new_hash, caller.now, caller.session.as_deref())
         .await?;
-    let mut entry = caller.audit(AuditAction::ChangePassword, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::ChangePassword, AuditOutcome::Ok);
     entry.record_kind = Some("user_account".into());
     entry.record_id = Some(user.user_id.to_string());
     tx.audit(&entry).await?;

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use domain::audit::{AuditAction, NewAuditEntry, Outcome};
+use domain::audit::{AuditAction, AuditOutcome, NewAuditEntry};
 use domain::auth::CurrentUser;
 
 /// Who is asking, from where, and when: everything a use case needs to decide and to
@@ -30,7 +30,7 @@ impl Caller {
     }
 
     /// An audit entry for this caller, ready to add the record to.
-    pub fn audit(&self, action: AuditAction, outcome: Outcome) -> NewAuditEntry {
+    pub fn audit(&self, action: AuditAction, outcome: AuditOutcome) -> NewAuditEntry {
         let mut entry = NewAuditEntry::new(self.now, action, outcome);
         if let Some(user) = &self.user {
             entry.user_id = Some(user.user_id);
@@ -53,7 +53,7 @@ impl Caller {
         kind: domain::policy::ResourceKind,
         record_id: Option<String>,
     ) -> crate::ServiceError {
-        let mut entry = self.audit(action, Outcome::Denied);
+        let mut entry = self.audit(action, AuditOutcome::Denied);
         entry.record_kind = Some(kind.as_str().into());
         entry.record_id = record_id;
         match db.append_audit(&entry).await {

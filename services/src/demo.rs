@@ -2,7 +2,7 @@
 //! the same published password (README). Never run this on a real deployment.
 
 use chrono::{DateTime, Utc};
-use domain::audit::{AuditAction, NewAuditEntry, Outcome};
+use domain::audit::{AuditAction, AuditOutcome, NewAuditEntry};
 use domain::auth::{NewUser, Role};
 use domain::org::OrgUnitKind;
 use domain::policy::ResourceKind;
@@ -62,7 +62,7 @@ pub async fn seed_demo_users(db: &Database, now: DateTime<Utc>) -> Result<usize>
 pub async fn create_demo_user(db: &Database, user: &NewUser, hash: &str, now: DateTime<Utc>) -> Result<i64> {
     let mut tx = db.begin().await?;
     let id = tx.create_user(user, hash, now).await?;
-    let mut entry = NewAuditEntry::new(now, AuditAction::CreateUser, Outcome::Ok);
+    let mut entry = NewAuditEntry::new(now, AuditAction::CreateUser, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(id.to_string());
     entry.detail = Some(format!("{} (demo)", user.username));

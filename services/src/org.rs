@@ -1,7 +1,7 @@
 //! The organisation tree as an admin manages it by hand: one village, grid or
 //! department at a time (whole rosters come through `roster`).
 
-use domain::audit::{AuditAction, Outcome};
+use domain::audit::{AuditAction, AuditOutcome};
 use domain::org::OrgUnitKind;
 use domain::policy::{Action, ResourceKind, allows};
 use domain::{FieldError, Problem};
@@ -30,7 +30,7 @@ pub async fn create_unit(
         .ok_or_else(|| FieldError::new("kind", Problem::Required))?;
     let location = db.org_location(parent_id).await?;
     if location.path.is_empty() || !allows(me, Action::Write, ResourceKind::OrgUnit, &location) {
-        let mut entry = caller.audit(AuditAction::CreateOrgUnit, Outcome::Denied);
+        let mut entry = caller.audit(AuditAction::CreateOrgUnit, AuditOutcome::Denied);
         entry.record_kind = Some(ResourceKind::OrgUnit.as_str().into());
         entry.record_id = Some(parent_id.to_string());
         db.append_audit(&entry).await?;
@@ -42,7 +42,7 @@ pub async fn create_unit(
     let code = Some(code.trim()).filter(|c| !c.is_empty());
     let mut tx = db.begin().await?;
     let id = tx.create_org_unit(Some(parent_id), kind, name, code).await?;
-    let mut entry = caller.audit(AuditAction::CreateOrgUnit, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::CreateOrgUnit, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::OrgUnit.as_str().into());
     entry.record_id = Some(id.to_string());
     entry.detail = Some(format!("{} {}", kind.as_str(), name.trim()));
@@ -85,7 +85,7 @@ pub async fn set_office_info(
         .ok_or(ServiceError::NotFound)?;
     let location = db.org_location(township).await?;
     if !allows(me, Action::Write, ResourceKind::OrgUnit, &location) {
-        let mut entry = caller.audit(AuditAction::Denied, Outcome::Denied);
+        let mut entry = caller.audit(AuditAction::Denied, AuditOutcome::Denied);
         entry.record_kind = Some("office_info".into());
         entry.record_id = Some(township.to_string());
         db.append_audit(&entry).await?;
@@ -94,7 +94,7 @@ pub async fn set_office_info(
     let mut tx = db.begin().await?;
     tx.set_office_info(township, &info, me.user_id, caller.now)
         .await?;
-    let mut entry = caller.audit(AuditAction::EditOfficeInfo, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::EditOfficeInfo, AuditOutcome::Ok);
     entry.record_kind = Some("office_info".into());
     entry.record_id = Some(township.to_string());
     entry.township_id = Some(township);

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::attachment::{self, MAX_ATTACHMENTS, MediaType};
-use domain::audit::{AuditAction, Outcome};
+use domain::audit::{AuditAction, AuditOutcome};
 use domain::auth::{CurrentUser, Role};
 use domain::handling::{StepForm, StepInput, check_step};
 use domain::intake::{IntakeSource, NewPetition, PetitionForm, check_form};
@@ -227,7 +227,7 @@ pub async fn submit_online(
     // A resent form found stored comes with no transaction: nothing written, nothing to
     // audit.
     if let Some(mut tx) = tx {
-        let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
+        let mut entry = caller.audit(AuditAction::FilePetition, AuditOutcome::Ok);
         entry.record_kind = Some(ResourceKind::Petition.as_str().into());
         entry.record_id = Some(inserted.id.to_string());
         entry.township_id = Some(township_id);
@@ -309,7 +309,7 @@ pub async fn intake(
             limits: &[],
         })
         .await?;
-    let mut entry = caller.audit(AuditAction::FilePetition, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::FilePetition, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());
     entry.record_id = Some(inserted.id.to_string());
     entry.township_id = Some(township_id);
@@ -399,7 +399,7 @@ pub async fn export(
 ) -> Result<Vec<PetitionSummary>> {
     let scope = scope_of(db, caller).await?;
     let rows = db.registry_rows(filter, &scope, 0, EXPORT_MAX).await?;
-    let mut entry = caller.audit(AuditAction::ExportRegistry, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::ExportRegistry, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());
     entry.detail = Some(format!("{format} {} rows", rows.len()));
     db.append_audit(&entry).await?;
@@ -466,7 +466,7 @@ pub async fn view(db: &Database, caller: &Caller, id: i64) -> Result<PetitionVie
 pub async fn identity(db: &Database, caller: &Caller, id: i64) -> Result<PetitionIdentity> {
     let (place, _) = permitted(db, caller, id, ResourceKind::PetitionerIdentity, Action::Read).await?;
     let who = db.petition_identity(id).await?.ok_or(ServiceError::NotFound)?;
-    let mut entry = caller.audit(AuditAction::ReadIdentity, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::ReadIdentity, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());
     entry.record_id = Some(id.to_string());
     entry.township_id = Some(place.township_id);
@@ -486,7 +486,7 @@ pub async fn attachment(
         .await?
         .ok_or(ServiceError::NotFound)?;
     let (place, _) = permitted(db, caller, petition_id, ResourceKind::Petition, Action::Read).await?;
-    let mut entry = caller.audit(AuditAction::ReadAttachment, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::ReadAttachment, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());
     entry.record_id = Some(petition_id.to_string());
     entry.township_id = Some(place.township_id);
@@ -594,7 +594,7 @@ pub async fn take_step(db: &Database, caller: &Caller, id: i64, step: Step, form
         // Nothing was written: the transaction is dropped.
         return Err(ServiceError::Changed);
     }
-    let mut entry = caller.audit(AuditAction::PetitionStep, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::PetitionStep, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());
     entry.record_id = Some(id.to_string());
     entry.township_id = Some(place.township_id);
@@ -654,7 +654,7 @@ async fn tracked(db: &Database, caller: &Caller, code: &str, password: &str) -> 
             Ok(id)
         }
         _ => {
-            let mut entry = caller.audit(AuditAction::TrackPetition, Outcome::Failed);
+            let mut entry = caller.audit(AuditAction::TrackPetition, AuditOutcome::Failed);
             entry.detail = Some(code.chars().take(40).collect());
             db.append_audit(&entry).await?;
             Err(ServiceError::TrackingFailed)
@@ -713,7 +713,7 @@ pub async fn evaluate(
     if !recorded {
         return Err(ServiceError::Changed);
     }
-    let mut entry = caller.audit(AuditAction::PetitionStep, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::PetitionStep, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());
     entry.record_id = Some(id.to_string());
     entry.township_id = Some(place.township_id);

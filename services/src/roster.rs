@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::io::Cursor;
 
-use domain::audit::{AuditAction, Outcome};
+use domain::audit::{AuditAction, AuditOutcome};
 use domain::auth::check_grant;
 use domain::org::{OrgUnit, OrgUnitKind};
 use domain::policy::{Action, ResourceKind, allows};
@@ -498,7 +498,7 @@ pub async fn import(db: &Database, caller: &Caller, file_name: &str, bytes: Vec<
     let plan = match plan {
         Ok(plan) => plan,
         Err(e) => {
-            let mut entry = caller.audit(AuditAction::ImportRoster, Outcome::Failed);
+            let mut entry = caller.audit(AuditAction::ImportRoster, AuditOutcome::Failed);
             entry.detail = Some(format!("{file_name}: {e}"));
             db.append_audit(&entry).await?;
             return Err(e);
@@ -506,7 +506,7 @@ pub async fn import(db: &Database, caller: &Caller, file_name: &str, bytes: Vec<
     };
     let mut tx = db.begin().await?;
     let (units, users) = tx.import_roster(&plan, caller.now).await?;
-    let mut entry = caller.audit(AuditAction::ImportRoster, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::ImportRoster, AuditOutcome::Ok);
     entry.detail = Some(format!("{file_name}: {units} units, {users} accounts"));
     tx.audit(&entry).await?;
     tx.commit().await?;

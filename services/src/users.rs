@@ -2,7 +2,7 @@
 //! call is scoped by the access policy; an account outside the admin's scope answers
 //! "not found" and the attempt is logged.
 
-use domain::audit::{AuditAction, Outcome};
+use domain::audit::{AuditAction, AuditOutcome};
 use domain::auth::{NewUser, Role, UserSummary, check_new_password, clean_username};
 use domain::policy::{Action, Location, ResourceKind, allows};
 use domain::validation::{clean_name, clean_phone};
@@ -108,7 +108,7 @@ pub async fn create(db: &Database, caller: &Caller, form: &NewUserForm) -> Resul
     let hash = hash_password(&form.password).await?;
     let mut tx = db.begin().await?;
     let id = tx.create_user(&new, &hash, caller.now).await?;
-    let mut entry = caller.audit(AuditAction::CreateUser, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::CreateUser, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(id.to_string());
     let roles: Vec<&str> = new.grants.iter().map(|(role, _)| role.as_str()).collect();
@@ -132,7 +132,7 @@ pub async fn set_disabled(db: &Database, caller: &Caller, user_id: i64, disabled
     }
     let mut tx = db.begin().await?;
     tx.set_user_disabled(user.id, disabled).await?;
-    let mut entry = caller.audit(action, Outcome::Ok);
+    let mut entry = caller.audit(action, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(user.id.to_string());
     tx.audit(&entry).await?;
@@ -147,7 +147,7 @@ pub async fn reset_password(db: &Database, caller: &Caller, user_id: i64, passwo
     let hash = hash_password(password).await?;
     let mut tx = db.begin().await?;
     tx.set_password_hash(user.id, &hash, caller.now, None).await?;
-    let mut entry = caller.audit(AuditAction::ResetPassword, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::ResetPassword, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(user.id.to_string());
     tx.audit(&entry).await?;
@@ -161,7 +161,7 @@ pub async fn revoke_sessions(db: &Database, caller: &Caller, user_id: i64) -> Re
     let user = writable(db, caller, AuditAction::RevokeSessions, user_id).await?;
     let mut tx = db.begin().await?;
     let ended = tx.delete_sessions_of(user.id).await?;
-    let mut entry = caller.audit(AuditAction::RevokeSessions, Outcome::Ok);
+    let mut entry = caller.audit(AuditAction::RevokeSessions, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::UserAccount.as_str().into());
     entry.record_id = Some(user.id.to_string());
     entry.detail = Some(format!("{ended} sessions"));

@@ -1,7 +1,7 @@
 //! The audit log: append and search. There is no update or delete here, and the
 //! database refuses both (triggers in the migrations), admin or not.
 
-use domain::audit::{AuditEntry, AuditFilter, NewAuditEntry, Outcome};
+use domain::audit::{AuditEntry, AuditFilter, AuditOutcome, NewAuditEntry};
 use sqlx::Row;
 
 use crate::{Database, Result, StorageError, with_pool};
@@ -145,7 +145,7 @@ impl Database {
                     action: row.try_get("action")?,
                     record_kind: row.try_get("record_kind")?,
                     record_id: row.try_get("record_id")?,
-                    outcome: Outcome::parse(&outcome)
+                    outcome: AuditOutcome::parse(&outcome)
                         .ok_or_else(|| sqlx::Error::Decode(format!("unknown outcome {outcome}").into()))?,
                     address: row.try_get("address")?,
                     user_agent: row.try_get("user_agent")?,

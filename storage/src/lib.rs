@@ -27,8 +27,8 @@ pub use database::{Database, Engine};
 pub use demo::DemoSummary;
 pub use error::StorageError;
 pub use field::{
-    ChangeScope, FieldReportPlace, InboxStepRecord, PhotoBegin, PhotoUpload, PushEntry, PushItem, Receipt,
-    ReportInsert, Stored, SupplementInsert, WeeklyInsert, WeeklyRow,
+    ChangeScope, FieldReportPlace, InboxStepRecord, PhotoBegin, PhotoUpload, PushEntry, PushItem,
+    ReportInsert, Stored, SupplementInsert, SyncReceipt, WeeklyInsert, WeeklyRow,
 };
 pub use petition::{
     Inserted, NewAttachment, PetitionInsert, PetitionPlace, PetitionScope, SCAN_WINDOW, StepChange,

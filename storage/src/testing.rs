@@ -420,7 +420,7 @@ pub async fn all_migrated() -> Vec<TestDb> {
 /// The audit entry a test's own set-up writes carry: set-up is not a use case, but it
 /// goes through the same audited transactions as one.
 pub fn setup_entry(action: domain::audit::AuditAction) -> domain::audit::NewAuditEntry {
-    domain::audit::NewAuditEntry::new(chrono::Utc::now(), action, domain::audit::Outcome::Ok)
+    domain::audit::NewAuditEntry::new(chrono::Utc::now(), action, domain::audit::AuditOutcome::Ok)
 }
 
 /// Creates an account in its own audited transaction, as the accounts service does.

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use domain::field::Week;
-use domain::sync::{Change, FieldSetup, Outcome, PUSH_BUDGET, PullResponse, PushResponse, plan_batches};
+use domain::sync::{
+    Change, FieldSetup, PUSH_BUDGET, PullResponse, PushResponse, RecordOutcome, plan_batches,
+};
 use gloo_net::http::{Request, Response};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use leptos::prelude::*;
@@ -525,15 +527,15 @@ async fn push_one(batch: &[Entry]) -> Result<Option<usize>, Stop> {
         };
         answered += 1;
         match result.outcome {
-            Outcome::Stored | Outcome::Duplicate => {
+            RecordOutcome::Stored | RecordOutcome::Duplicate => {
                 sent.retain(|s| s.id != id);
                 sent.insert(0, summary(entry));
                 delivered.push(id);
             }
-            Outcome::Rejected { code, field, message } => {
+            RecordOutcome::Rejected { code, field, message } => {
                 store::set_reason(&id, Some(&Reason { code, field, message })).await?;
             }
-            Outcome::Conflict => {
+            RecordOutcome::Conflict => {
                 let reason = Reason {
                     code: "conflict".into(),
                     field: None,

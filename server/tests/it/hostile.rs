@@ -7,7 +7,7 @@ use crate::common::{self, Reply, app, login, send};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use domain::audit::{AuditAction, AuditFilter, Outcome};
+use domain::audit::{AuditAction, AuditFilter, AuditOutcome};
 use storage::testing;
 use storage::{AuditScope, Database};
 
@@ -330,7 +330,7 @@ async fn a_login_with_a_huge_username_stores_nothing_of_it() {
         );
         // And whatever reaches the log is cut to its limits there, not stored whole.
         let mut entry =
-            domain::audit::NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, Outcome::Failed);
+            domain::audit::NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, AuditOutcome::Failed);
         entry.username = Some(name.clone());
         entry.detail = Some("详".repeat(40_000));
         entry.user_agent = Some(name.clone());
@@ -506,7 +506,7 @@ async fn only_an_admin_gets_an_uploaded_roster_read() {
                 .await
                 .expect("audit");
         assert_eq!(log.total, 1, "{}", t.label);
-        assert_eq!(log.entries[0].outcome, Outcome::Denied, "{}", t.label);
+        assert_eq!(log.entries[0].outcome, AuditOutcome::Denied, "{}", t.label);
 
         // An admin's upload is read, and this one is refused for what it is.
         let admin = login(&app, "admin").await;

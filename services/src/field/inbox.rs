@@ -2,7 +2,7 @@
 //! the office reads them (each reading audited), and the clerks' steps on a report.
 
 use domain::attachment::MediaType;
-use domain::audit::{AuditAction, Outcome as AuditOutcome};
+use domain::audit::{AuditAction, AuditOutcome};
 use domain::field::{InboxFilter, InboxPage, InboxState, InboxStep, ReportView, check_note};
 use domain::policy::{Action, Location, ResourceKind, allows};
 use storage::{Database, FieldReportPlace, InboxStepRecord};

@@ -3,7 +3,7 @@
 //! content type before it is kept as a report's photo.
 
 use domain::attachment::{self, MediaType};
-use domain::audit::{AuditAction, Outcome as AuditOutcome};
+use domain::audit::{AuditAction, AuditOutcome};
 use domain::sync::clean_uuid;
 use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use domain::audit::{AuditAction, Outcome as AuditOutcome};
+use domain::audit::{AuditAction, AuditOutcome};
 use domain::auth::{Grant, Role};
 use domain::field::{
     InboxStep, NewFieldReport, NewWeeklyReport, ReportForm, ReportKind, WeeklyForm, check_note, check_report,
@@ -13,8 +13,8 @@ use domain::field::{
 use domain::org::OrgUnitKind;
 use domain::policy::{Action, Location, ResourceKind, allows};
 use domain::sync::{
-    Envelope, MAX_BATCH, Outcome, PushBatch, PushRecord, PushResponse, RecordResult, RecordType, Rejection,
-    SupplementForm, clean_uuid,
+    Envelope, MAX_BATCH, PushBatch, PushRecord, PushResponse, RecordOutcome, RecordResult, RecordType,
+    Rejection, SupplementForm, clean_uuid,
 };
 use domain::{FieldError, Problem};
 use sha2::{Digest, Sha256};
@@ -200,20 +200,23 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
         let e = match PushRecord::decode(value) {
             Ok(e) => e,
             Err((id, r)) => {
-                results[i] = line(id, Outcome::rejected(&r));
+                results[i] = line(id, RecordOutcome::rejected(&r));
                 continue;
             }
         };
         if e.author != me.username {
-            results[i] = line(Some(e.client_id), Outcome::rejected(&Rejection::AuthorMismatch));
+            results[i] = line(
+                Some(e.client_id),
+                RecordOutcome::rejected(&Rejection::AuthorMismatch),
+            );
             continue;
         }
         let hash = body_hash(e.record_type, &e.body);
         if let Some(first) = seen.get(&e.client_id) {
             let outcome = if *first == hash {
-                Outcome::Duplicate
+                RecordOutcome::Duplicate
             } else {
-                Outcome::Conflict
+                RecordOutcome::Conflict
             };
             results[i] = line(Some(e.client_id), outcome);
             continue;
@@ -231,8 +234,8 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
     for (index, envelope, hash) in envelopes {
         if let Some(r) = receipts.iter().find(|r| r.client_id == envelope.client_id) {
             let outcome = match r.judge(me.user_id, &hash) {
-                Stored::Duplicate => Outcome::Duplicate,
-                _ => Outcome::Conflict,
+                Stored::Duplicate => RecordOutcome::Duplicate,
+                _ => RecordOutcome::Conflict,
             };
             results[index] = Some(RecordResult {
                 client_id: Some(envelope.client_id),
@@ -250,7 +253,7 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
             Err(r) => {
                 results[index] = Some(RecordResult {
                     client_id: Some(envelope.client_id),
-                    outcome: Outcome::rejected(&r),
+                    outcome: RecordOutcome::rejected(&r),
                 })
             }
         }
@@ -300,7 +303,7 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
         .collect();
     // What was answered before storing (malformed, author, duplicate, scope…) and
     // what storing came to, in batch order: the batch's `sync_push` entry counts both.
-    let early: Vec<&Outcome> = results.iter().flatten().map(|r| &r.outcome).collect();
+    let early: Vec<&RecordOutcome> = results.iter().flatten().map(|r| &r.outcome).collect();
     let audit_entries = |stored: &[Stored]| {
         let mut entries = Vec::new();
         for (r, s) in ready.iter().zip(stored) {
@@ -316,7 +319,7 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
                 entries.push(entry);
             }
         }
-        let count = |early_match: fn(&Outcome) -> bool, stored_match: fn(&Stored) -> bool| {
+        let count = |early_match: fn(&RecordOutcome) -> bool, stored_match: fn(&Stored) -> bool| {
             early.iter().filter(|o| early_match(o)).count()
                 + stored.iter().filter(|s| stored_match(s)).count()
         };
@@ -326,13 +329,13 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
         entry.detail = Some(format!(
             "{} records: {} stored, {} duplicate, {} rejected, {} conflict",
             early.len() + stored.len(),
-            count(|o| *o == Outcome::Stored, |s| *s == Stored::Stored),
-            count(|o| *o == Outcome::Duplicate, |s| *s == Stored::Duplicate),
+            count(|o| *o == RecordOutcome::Stored, |s| *s == Stored::Stored),
+            count(|o| *o == RecordOutcome::Duplicate, |s| *s == Stored::Duplicate),
             count(
-                |o| matches!(o, Outcome::Rejected { .. }),
+                |o| matches!(o, RecordOutcome::Rejected { .. }),
                 |s| matches!(s, Stored::Rejected(_))
             ),
-            count(|o| *o == Outcome::Conflict, |s| *s == Stored::Conflict),
+            count(|o| *o == RecordOutcome::Conflict, |s| *s == Stored::Conflict),
         ));
         entries.push(entry);
         entries
@@ -352,11 +355,11 @@ pub async fn push(db: &Database, caller: &Caller, batch: &PushBatch) -> Result<P
                 {
                     tracing::warn!(client_id = %r.envelope.client_id, village = report.village_id, "urgent field report");
                 }
-                Outcome::Stored
+                RecordOutcome::Stored
             }
-            Stored::Duplicate => Outcome::Duplicate,
-            Stored::Conflict => Outcome::Conflict,
-            Stored::Rejected(rejection) => Outcome::rejected(&rejection),
+            Stored::Duplicate => RecordOutcome::Duplicate,
+            Stored::Conflict => RecordOutcome::Conflict,
+            Stored::Rejected(rejection) => RecordOutcome::rejected(&rejection),
         };
         results[r.index] = Some(RecordResult {
             client_id: Some(r.envelope.client_id.clone()),

@@ -1,7 +1,7 @@
 //! The township's field settings: the list of report kinds and the weekly deadline, read
 //! by anyone in the township and changed by its admin.
 
-use domain::audit::{AuditAction, Outcome as AuditOutcome};
+use domain::audit::{AuditAction, AuditOutcome};
 use domain::field::{FieldSettings, ReportKind, WeeklyDeadline, check_kinds};
 use domain::policy::{Action, ResourceKind, allows};
 use storage::Database;

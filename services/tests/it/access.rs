@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Problem;
-use domain::audit::{AuditAction, AuditFilter, Outcome};
+use domain::audit::{AuditAction, AuditFilter, AuditOutcome};
 use domain::auth::{CurrentUser, Role, SessionKind};
 use domain::org::OrgUnitKind;
 use domain::policy::matrix::allowed_in_own_scope;
@@ -148,7 +148,7 @@ async fn admins_manage_only_their_own_township_and_denials_are_logged() {
             "{label}: {denied:?}"
         );
         let log = audit_log(&db, AuditAction::DisableUser).await;
-        assert_eq!(log.entries[0].outcome, Outcome::Denied, "{label}");
+        assert_eq!(log.entries[0].outcome, AuditOutcome::Denied, "{label}");
 
         // Nor can an account be created on another township's unit.
         let form = services::users::NewUserForm {
@@ -256,12 +256,12 @@ async fn login_is_throttled_the_same_for_unknown_and_known_names() {
         let failed = log
             .entries
             .iter()
-            .filter(|e| e.outcome == Outcome::Failed)
+            .filter(|e| e.outcome == AuditOutcome::Failed)
             .count();
         let denied = log
             .entries
             .iter()
-            .filter(|e| e.outcome == Outcome::Denied)
+            .filter(|e| e.outcome == AuditOutcome::Denied)
             .count();
         assert_eq!((failed, denied), (10, 2), "{label}");
         assert!(log.entries.iter().all(|e| e.address.is_some()), "{label}");
@@ -375,12 +375,16 @@ async fn admins_add_units_only_inside_their_township() {
         );
         let denied = audit_log(&db, AuditAction::CreateOrgUnit).await;
         // The set-up's own units are logged too, by no one.
-        let outcomes: Vec<Outcome> = denied
+        let outcomes: Vec<AuditOutcome> = denied
             .entries
             .iter()
             .filter(|e| e.user_id.is_some())
             .map(|e| e.outcome)
             .collect();
-        assert_eq!(outcomes, [Outcome::Denied, Outcome::Ok, Outcome::Ok], "{label}");
+        assert_eq!(
+            outcomes,
+            [AuditOutcome::Denied, AuditOutcome::Ok, AuditOutcome::Ok],
+            "{label}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use domain::Problem;
 use domain::audit::AuditAction;
 use domain::auth::{NewUser, Role};
 use domain::field::{InboxFilter, InboxState, InboxStep, Week, WeeklyStatus};
-use domain::sync::{ChangeKind, Outcome, PushBatch};
+use domain::sync::{ChangeKind, PushBatch, RecordOutcome};
 use serde_json::{Value, json};
 use services::demo::{DEMO_PASSWORD, seed_demo_users};
 use services::field::{self, PhotoDeclaration};
@@ -92,10 +92,10 @@ fn statuses(r: &domain::sync::PushResponse) -> Vec<String> {
     r.results
         .iter()
         .map(|l| match &l.outcome {
-            Outcome::Stored => "stored".to_owned(),
-            Outcome::Duplicate => "duplicate".to_owned(),
-            Outcome::Conflict => "conflict".to_owned(),
-            Outcome::Rejected { code, .. } => format!("rejected:{code}"),
+            RecordOutcome::Stored => "stored".to_owned(),
+            RecordOutcome::Duplicate => "duplicate".to_owned(),
+            RecordOutcome::Conflict => "conflict".to_owned(),
+            RecordOutcome::Rejected { code, .. } => format!("rejected:{code}"),
         })
         .collect()
 }
@@ -222,7 +222,7 @@ async fn a_bad_record_is_rejected_alone_with_its_reason() {
             ],
             "{label}"
         );
-        let Outcome::Rejected { field, .. } = &got.results[1].outcome else {
+        let RecordOutcome::Rejected { field, .. } = &got.results[1].outcome else {
             panic!("{label}");
         };
         assert_eq!(field.as_deref(), Some("latitude"), "{label}");

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use domain::Problem;
-use domain::audit::{AuditAction, AuditFilter, Outcome};
+use domain::audit::{AuditAction, AuditFilter, AuditOutcome};
 use domain::auth::Role;
 use services::auth::login;
 use services::roster::import;
@@ -354,7 +354,7 @@ async fn only_an_admin_gets_a_file_read_at_all() {
             .unwrap();
         assert_eq!(log.total, 2, "{label}");
         assert!(
-            log.entries.iter().all(|e| e.outcome == Outcome::Denied),
+            log.entries.iter().all(|e| e.outcome == AuditOutcome::Denied),
             "{label}: {:?}",
             log.entries
         );

@@ -20,7 +20,7 @@ pub use changes::ChangeScope;
 pub use inbox::{FieldReportPlace, InboxStepRecord};
 pub use photos::{PhotoBegin, PhotoUpload};
 pub use push::{PushEntry, PushItem, ReportInsert, Stored, SupplementInsert, WeeklyInsert};
-pub use receipts::Receipt;
+pub use receipts::SyncReceipt;
 pub use weekly::WeeklyRow;
 
 use crate::{Result, StorageError};

@@ -15,7 +15,7 @@ use sqlx::{Acquire, QueryBuilder};
 use super::changes::{NewChange, append_changes};
 use super::inbox::INSERT_INBOX_EVENT;
 use super::len_i64;
-use super::receipts::{Receipt, report_receipts};
+use super::receipts::{SyncReceipt, report_receipts};
 use crate::write::{Tx, with_tx};
 use crate::{Result, StorageError};
 
@@ -188,7 +188,7 @@ macro_rules! push_one {
                         .bind($e.client_id)
                         .fetch_one(&mut *$sp)
                         .await?;
-                let receipt = Receipt { client_id: $e.client_id.to_owned(), user_id, body_hash };
+                let receipt = SyncReceipt { client_id: $e.client_id.to_owned(), user_id, body_hash };
                 return Ok(Attempt::Existing(receipt.judge($e.user_id, $e.body_hash)));
             }
             match &$e.item {
@@ -316,7 +316,7 @@ macro_rules! push_reports {
                 .map(|e| e.client_id)
                 .filter(|id| !fresh.contains_key(*id))
                 .collect();
-            let mut receipts: HashMap<String, Receipt> = HashMap::new();
+            let mut receipts: HashMap<String, SyncReceipt> = HashMap::new();
             if !taken.is_empty() {
                 for r in report_receipts!(&mut *$sp, &taken) {
                     receipts.insert(r.client_id.clone(), r);

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::Problem;
-use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
+use domain::audit::{AuditAction, AuditFilter, AuditOutcome, NewAuditEntry};
 use domain::auth::{Role, SessionKind};
 use storage::testing::{self, TestDb};
 use storage::{AuditScope, NewSession, StorageError};
@@ -192,7 +192,7 @@ async fn login_attempts_are_counted_per_key_and_cleared() {
 }
 
 fn entry(at: DateTime<Utc>, username: &str, action: AuditAction, township: Option<i64>) -> NewAuditEntry {
-    let mut e = NewAuditEntry::new(at, action, Outcome::Ok);
+    let mut e = NewAuditEntry::new(at, action, AuditOutcome::Ok);
     e.username = Some(username.into());
     e.township_id = township;
     e.record_kind = Some("user_account".into());

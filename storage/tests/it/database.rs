@@ -1,6 +1,6 @@
 //! The storage suite: every case runs against SQLite and PostgreSQL.
 
-use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
+use domain::audit::{AuditAction, AuditFilter, AuditOutcome, NewAuditEntry};
 use domain::org::OrgUnitKind;
 use domain::{FieldError, Problem};
 use storage::testing;
@@ -195,7 +195,7 @@ async fn the_org_structure_lists_villages_with_their_grids_and_the_departments()
 async fn the_audit_log_cannot_be_replaced_on_sqlite() {
     let t = testing::sqlite().await;
     t.db.migrate().await.unwrap();
-    let entry = NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, Outcome::Ok);
+    let entry = NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, AuditOutcome::Ok);
     t.db.append_audit(&entry).await.unwrap();
     // REPLACE deletes the old row without the delete trigger (recursive_triggers is off).
     let replaced = exec(
@@ -245,7 +245,7 @@ async fn on_postgresql_the_app_runs_under_a_role_that_cannot_touch_the_audit_log
     // Starting the server migrates: with nothing to do it needs no DDL.
     app.migrate().await.unwrap();
     app.seed_demo().await.unwrap();
-    let entry = NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, Outcome::Ok);
+    let entry = NewAuditEntry::new(chrono::Utc::now(), AuditAction::Login, AuditOutcome::Ok);
     app.append_audit(&entry).await.unwrap();
     for forbidden in [
         "UPDATE audit_log SET action = 'forged'",

@@ -177,7 +177,7 @@ async fn a_resend_is_a_duplicate_and_another_body_under_the_same_uuid_a_conflict
 #[tokio::test]
 async fn a_run_of_reports_is_stored_at_once_with_resends_and_a_refused_one_among_them_and_its_audit_with_it()
 {
-    use domain::audit::{AuditFilter, NewAuditEntry, Outcome};
+    use domain::audit::{AuditFilter, AuditOutcome, NewAuditEntry};
     for TestDb { label, db, .. } in testing::all_migrated().await {
         let d = demo(&db).await;
         let mut r = report(d.village, Severity::General);
@@ -198,7 +198,7 @@ async fn a_run_of_reports_is_stored_at_once_with_resends_and_a_refused_one_among
         // The entries are made of the outcomes and written in the push's transaction.
         let audit = |stored: &[Stored]| {
             let n = stored.iter().filter(|s| **s == Stored::Stored).count();
-            let mut e = NewAuditEntry::new(t0(), AuditAction::SyncPush, Outcome::Ok);
+            let mut e = NewAuditEntry::new(t0(), AuditAction::SyncPush, AuditOutcome::Ok);
             e.detail = Some(format!("{n} stored"));
             vec![e]
         };

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::attachment::MediaType;
-use domain::audit::{AuditAction, AuditFilter, NewAuditEntry, Outcome};
+use domain::audit::{AuditAction, AuditFilter, AuditOutcome, NewAuditEntry};
 use domain::intake::{NewPetition, PetitionerIdentity, ReportedParty};
 use domain::petition::{Channel, DecisionOutcome, PetitionKind, PetitionState, Rating, Step};
 use domain::registry::{Decision, PAGE_SIZE, RegistryFilter, Sort};
@@ -65,7 +65,7 @@ fn insert<'a>(
 }
 
 fn filed(stored: &Inserted) -> NewAuditEntry {
-    let mut entry = NewAuditEntry::new(t0(), AuditAction::FilePetition, Outcome::Ok);
+    let mut entry = NewAuditEntry::new(t0(), AuditAction::FilePetition, AuditOutcome::Ok);
     entry.record_kind = Some("petition".into());
     entry.record_id = Some(stored.id.to_string());
     entry
@@ -89,7 +89,7 @@ async fn record(db: &Database, s: &StepRecord<'_>) -> Result<bool, StorageError>
     if !tx.record_step(s).await? {
         return Ok(false);
     }
-    let mut entry = NewAuditEntry::new(s.at, AuditAction::PetitionStep, Outcome::Ok);
+    let mut entry = NewAuditEntry::new(s.at, AuditAction::PetitionStep, AuditOutcome::Ok);
     entry.record_kind = Some("petition".into());
     entry.record_id = Some(s.petition_id.to_string());
     tx.audit(&entry).await?;

@@ -1,4 +1,4 @@
-use domain::audit::{AuditAction, AuditFilter, Outcome, format_china_time, parse_date};
+use domain::audit::{AuditAction, AuditFilter, AuditOutcome, format_china_time, parse_date};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -72,11 +72,11 @@ pub fn action_label(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> Str
     .to_owned()
 }
 
-fn outcome_label(i18n: leptos_i18n::I18nContext<Locale>, outcome: Outcome) -> &'static str {
+fn outcome_label(i18n: leptos_i18n::I18nContext<Locale>, outcome: AuditOutcome) -> &'static str {
     match outcome {
-        Outcome::Ok => t_string!(i18n, outcome.ok),
-        Outcome::Denied => t_string!(i18n, outcome.denied),
-        Outcome::Failed => t_string!(i18n, outcome.failed),
+        AuditOutcome::Ok => t_string!(i18n, outcome.ok),
+        AuditOutcome::Denied => t_string!(i18n, outcome.denied),
+        AuditOutcome::Failed => t_string!(i18n, outcome.failed),
     }
 }
 
