@@ -892,3 +892,33 @@ async fn a_search_past_the_scan_window_finds_the_same_rows_as_the_index() {
         assert!(plain.has_next, "{label}");
     }
 }
+
+#[tokio::test]
+async fn a_search_read_row_by_row_ignores_case_and_takes_wildcards_literally() {
+    for TestDb { label, db, .. } in testing::all_migrated().await {
+        let d = demo(&db).await;
+        // Few enough to be read whole: the words are looked for in each row.
+        let mut rows = bulk(&d, 6, "", |_| false);
+        rows[1].content = "村里的WiFi坏了一个月".into();
+        rows[2].content = "收费上涨50%以上".into();
+        rows[3].content = "收费上涨5000元".into();
+        db.bulk_load_petitions(&rows).await.unwrap();
+        let scope = PetitionScope {
+            townships: vec![d.township],
+            ..Default::default()
+        };
+        let count = |query: &str| {
+            let filter = RegistryFilter {
+                query: Some(query.into()),
+                ..Default::default()
+            };
+            let (db, scope) = (&db, &scope);
+            async move { db.registry(&filter, scope).await.unwrap().total }
+        };
+        assert_eq!(count("wifi坏了").await, Some(1), "{label}: case ignored");
+        assert_eq!(count("WIFI").await, Some(1), "{label}: case ignored");
+        assert_eq!(count("50%").await, Some(1), "{label}: % is itself");
+        assert_eq!(count("涨5_").await, Some(0), "{label}: _ is itself");
+        assert_eq!(count("涨50").await, Some(2), "{label}");
+    }
+}
