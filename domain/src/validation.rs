@@ -215,24 +215,55 @@ pub fn clean_name(field: &str, raw: &str, max_chars: usize) -> Result<String, Fi
     Ok(name.to_owned())
 }
 
-/// An optional phone number: blank is none; otherwise a mainland mobile (11 digits
-/// starting with 1) or a landline with its area code (0 and 9–11 more digits, an
-/// optional dash after the area code). Spaces are dropped.
+/// An optional phone number, as people write it: blank is none; otherwise a mainland
+/// mobile (11 digits starting with 1), kept as its 11 digits, or a landline with its area
+/// code (0 and 9 to 11 more digits), kept as `area-number`. Spaces, dashes, dots and
+/// brackets between digits are dropped, full-width digits folded, and the country code
+/// (`+86`, `0086`) taken off: `139-1234-5678`, `+86 139 1234 5678` and `+8613912345678`
+/// are all `13912345678`; `(0731) 8888 8888` and `+86 731 88888888` are `0731-88888888`.
 pub fn clean_phone(field: &str, raw: &str) -> Result<Option<String>, FieldError> {
-    let phone: String = half_width(raw).chars().filter(|c| !c.is_whitespace()).collect();
-    if phone.is_empty() {
+    let bad = || FieldError::new(field, Problem::BadPhone);
+    let folded = half_width(raw);
+    let written: String = folded
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | '(' | ')'))
+        .collect();
+    if written.is_empty() {
         return Ok(None);
     }
-    let digits: String = phone.chars().filter(|c| *c != '-').collect();
-    let dashes = phone.chars().filter(|c| *c == '-').count();
-    let all_digits = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
-    let mobile = dashes == 0 && digits.len() == 11 && digits.starts_with('1');
-    let landline = dashes <= 1 && digits.starts_with('0') && (10..=12).contains(&digits.len());
-    if all_digits && (mobile || landline) {
-        Ok(Some(phone))
-    } else {
-        Err(FieldError::new(field, Problem::BadPhone))
+    let (international, national) = match written
+        .strip_prefix("+86")
+        .or_else(|| written.strip_prefix("0086"))
+    {
+        Some(rest) => (true, rest),
+        None => (false, written.as_str()),
+    };
+    if national.is_empty() || !national.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
     }
+    if national.len() == 11 && national.starts_with('1') {
+        return Ok(Some(national.to_owned()));
+    }
+    // From abroad a landline's area code loses its leading 0.
+    let landline = if international && !national.starts_with('0') {
+        format!("0{national}")
+    } else {
+        national.to_owned()
+    };
+    if !landline.starts_with('0') || !(10..=12).contains(&landline.len()) {
+        return Err(bad());
+    }
+    // Beijing (010) and the 02x cities have three-digit area codes; the rest four.
+    let area = if matches!(landline.as_bytes()[1], b'1' | b'2') {
+        3
+    } else {
+        4
+    };
+    let (code, number) = landline.split_at(area);
+    if !(7..=8).contains(&number.len()) {
+        return Err(bad());
+    }
+    Ok(Some(format!("{code}-{number}")))
 }
 
 #[cfg(test)]
@@ -278,14 +309,44 @@ mod tests {
         for bad in [
             "1380013800",
             "23800138000",
-            "138-0013-8000",
-            "0731-88-88888",
+            "138001380001",
+            "0731-888888",
+            "0731-888888888",
+            "+1 415 555 0100",
+            "+86",
             "phone",
+            "138OO138000",
         ] {
             assert_eq!(
                 clean_phone("phone", bad).unwrap_err().problem,
                 Problem::BadPhone,
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn phones_are_read_as_people_write_them() {
+        for (written, kept) in [
+            ("139-1234-5678", "13912345678"),
+            ("139.1234.5678", "13912345678"),
+            ("+86 139 1234 5678", "13912345678"),
+            ("+8613912345678", "13912345678"),
+            ("0086 139 1234 5678", "13912345678"),
+            ("＋８６　１３９１２３４５６７８", "13912345678"),
+            ("07318888888", "0731-8888888"),
+            ("0731 8888 8888", "0731-88888888"),
+            ("(0731) 8888-8888", "0731-88888888"),
+            ("（０７３１）８８８８８８８８", "0731-88888888"),
+            ("010-6512 3456", "010-65123456"),
+            ("02087654321", "020-87654321"),
+            ("+86 731 88888888", "0731-88888888"),
+            ("+86 10 6512 3456", "010-65123456"),
+        ] {
+            assert_eq!(
+                clean_phone("phone", written).unwrap().as_deref(),
+                Some(kept),
+                "{written}"
             );
         }
     }
