@@ -33,7 +33,7 @@
     });
 
   // The field pages an officer needs without signal, kept as soon as one of them is open.
-  var FIELD_PAGES = ["/field", "/field/report", "/field/weekly", "/field/outbox"];
+  var FIELD_PAGES = ["/field", "/field/report", "/field/weekly", "/field/outbox", "/field/villages"];
 
   navigator.serviceWorker.ready.then(function (registration) {
     document.documentElement.dataset.sw = "ready";

@@ -89,6 +89,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("report") view=field::report::ReportPage ssr=SsrMode::Async />
                         <Route path=path!("weekly") view=field::weekly::WeeklyPage ssr=SsrMode::Async />
                         <Route path=path!("outbox") view=field::outbox::OutboxPage ssr=SsrMode::Async />
+                        <Route path=path!("villages") view=field::villages::VillagesPage ssr=SsrMode::Async />
                         <Route path=path!("intake") view=office::intake::IntakePage ssr=SsrMode::Async />
                     </ParentRoute>
                     <ParentRoute path=path!("office") view=|| guarded(Area::Office)>

@@ -168,6 +168,18 @@ test("the form checks each field as the person leaves it", async ({ page }) => {
   await expect(page.locator("#resident_id-error")).toContainText("校验位不对");
   await page.getByLabel("身份证号").fill("11010519491231002X");
   await expect(page.locator("#resident_id-error")).toHaveCount(0);
+  // A message names the field by the label the person sees.
+  await page.getByLabel("信访人姓名").fill("张");
+  await page.getByLabel("电话").focus();
+  await page.getByLabel("信访人姓名").fill("");
+  await page.getByLabel("电话").focus();
+  await expect(page.locator("#name-error")).toHaveText("请填写“信访人姓名”。");
+  // A phone as people write it is taken, and shown as it will be kept.
+  await page.getByLabel("电话").fill("+86 139-1234-5678");
+  await page.getByLabel("住址").focus();
+  await expect(page.getByLabel("电话")).toHaveValue("13912345678");
+  await expect(page.locator("#phone-error")).toHaveCount(0);
+  await expect(page.getByRole("group", { name: "您的信息" })).toBeVisible();
 });
 
 test("an ID and phone typed in full-width digits are accepted as ASCII", async ({ page }) => {
@@ -300,4 +312,11 @@ test("a clerk exports the registry as an Excel ledger", async ({ page }) => {
   await page.getByRole("link", { name: "导出 Excel" }).click();
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/^petitions-\d{8}-\d{4}\.xlsx$/);
+});
+
+test("the clerk's intake form heads the petitioner's part as the petitioner's, not 'yours'", async ({ page }) => {
+  await loginAs(page, "clerk");
+  await page.goto("/office/intake");
+  await expect(page.getByRole("group", { name: "信访人信息" })).toBeVisible();
+  await expect(page.getByRole("group", { name: "您的信息" })).toHaveCount(0);
 });

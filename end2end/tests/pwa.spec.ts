@@ -54,6 +54,9 @@ test("after the first visit the app shell opens offline", async ({ page, context
   // The village desk was kept too: the officer can open it with no signal.
   await page.goto("/field");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("村级工作台");
+  await expect(page.getByRole("navigation", { name: "常用操作" }).getByRole("link", { name: /上报矛盾纠纷或隐患/ })).toBeVisible();
+  // And the township's villages, which the desk links to.
+  await page.goto("/field/villages");
   await expect(page.locator(".directory").getByText("东湖村")).toBeVisible();
 
   // A page never visited gets the offline page, not the browser's error.

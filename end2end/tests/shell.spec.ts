@@ -43,6 +43,9 @@ test.describe("server rendering", () => {
     await page.getByLabel("密码").fill("minqing-demo-2026");
     await page.getByRole("button", { name: "登录" }).click();
     await expect(page).toHaveURL(/\/field$/);
+    // The township's villages are a tile away, on a page of their own.
+    await page.getByRole("link", { name: "本镇村(社区)和网格" }).click();
+    await expect(page).toHaveURL(/\/field\/villages$/);
     await expect(page.locator(".directory-item").filter({ hasText: "东湖村" })).toContainText("第一网格、第二网格");
   });
 
@@ -156,4 +159,31 @@ test("the layout fits a 360 px phone with large touch targets", async ({ page })
     const box = await target.boundingBox();
     expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
   }
+});
+
+test("the village desk is a work bench of large tiles, this week's report and the township's answers", async ({ page }) => {
+  await loginAs(page, "officer");
+  await expect(page).toHaveURL(/\/field$/);
+  await hydrated(page);
+  const bench = page.getByRole("navigation", { name: "常用操作" });
+  const tiles = bench.getByRole("link");
+  await expect(tiles).toHaveCount(4);
+  for (const name of ["上报矛盾纠纷或隐患", "每周排查报告", "待发送记录", "本镇村(社区)和网格"]) {
+    const tile = bench.getByRole("link", { name: new RegExp(name.replace(/[()]/g, "\\$&")) });
+    const box = await tile.boundingBox();
+    expect(box?.height ?? 0, name).toBeGreaterThanOrEqual(48);
+    expect(box?.width ?? 0, name).toBeGreaterThanOrEqual(120);
+  }
+  // Two tiles to a row on a 360 px phone, and nothing wider than the screen.
+  const [first, second] = [await tiles.nth(0).boundingBox(), await tiles.nth(1).boundingBox()];
+  expect(Math.abs((first?.y ?? 0) - (second?.y ?? 1))).toBeLessThan(2);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await expect(page.getByTestId("home-unsent")).toHaveText("0");
+  // Other tests may have asked this officer for more on a report of theirs.
+  await expect(page.getByTestId("home-asked")).toHaveText(/^(没有需要补充情况的上报。|乡镇要求补充情况：\d+ 条。 去补充)$/);
+  // This week's line of the officer's village, with its deadline on the township's clock.
+  const week = page.locator(".week-list li").filter({ hasText: "东湖村" });
+  await expect(week).toContainText(/截止 \d\d-\d\d \d\d:\d\d/);
+  // The desk no longer lists the whole township.
+  await expect(page.locator(".directory")).toHaveCount(0);
 });

@@ -15,10 +15,11 @@ use domain::intake::{IntakeSource, PetitionForm};
 use domain::petition;
 use domain::petition::{Channel, PetitionKind};
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 
 use crate::api::FormData;
 use crate::components::labels::{channel_label, kind_label};
-use crate::components::status::{field_error_text, textarea_text};
+use crate::components::status::{field_error_text_as, field_label, textarea_text};
 use crate::i18n::*;
 
 /// Names of the form's fields, as posted (the server reads the same names).
@@ -50,6 +51,16 @@ pub fn set_field(form: &mut PetitionForm, name: &str, value: String) {
         _ => return,
     };
     *slot = value;
+}
+
+/// A rule's message, naming the field as this form labels it: the rules call the
+/// petitioner's name `name`, which the shared table calls a unit's 名称.
+fn error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
+    let label = match e.field.as_str() {
+        "name" => "petitioner_name",
+        other => other,
+    };
+    field_error_text_as(i18n, e, field_label(i18n, label))
 }
 
 /// The form's current values, read from the page.
@@ -95,7 +106,7 @@ pub fn PetitionFormView(
         let text = errors.with_value(|errs| {
             errs.iter()
                 .find(|e| e.field == field)
-                .map(|e| field_error_text(i18n, e))
+                .map(|e| error_text(i18n, e))
         });
         view! {
             <div class="error-slot" data-for=field>
@@ -187,7 +198,12 @@ pub fn PetitionFormView(
                 {error_of("facts_reasons")}
             </fieldset>
             <fieldset>
-                <legend>{t!(i18n, petition.about_you)}</legend>
+                <legend>
+                    {match source {
+                        IntakeSource::Public => t_string!(i18n, petition.about_you),
+                        IntakeSource::Office | IntakeSource::Agent => t_string!(i18n, intake.petitioner_section),
+                    }}
+                </legend>
                 <label for="name">{t!(i18n, fields.petitioner_name)}" *"</label>
                 <input id="name" name="name" type="text" required maxlength="50" autocomplete="name" value=form.name.clone() aria-invalid=invalid("name") aria-describedby=described("name") />
                 {error_of("name")}
@@ -322,8 +338,7 @@ mod checks {
     use leptos_i18n::I18nContext;
     use wasm_bindgen::JsCast;
 
-    use super::{FIELDS, SUMMARY, check_files, read_form};
-    use crate::components::status::field_error_text;
+    use super::{FIELDS, SUMMARY, check_files, error_text, read_form};
     use crate::i18n::*;
 
     pub fn recheck(
@@ -357,7 +372,11 @@ mod checks {
                 && let Some(input) = target.dyn_ref::<web_sys::HtmlInputElement>()
             {
                 let typed = input.value();
-                let folded = domain::validation::half_width(&typed);
+                // A phone as people write it (`+86 139-1234-5678`) shows as it is kept.
+                let folded = match domain::validation::clean_phone("phone", &typed) {
+                    Ok(Some(phone)) if name == "phone" => phone,
+                    _ => domain::validation::half_width(&typed),
+                };
                 if folded != typed {
                     input.set_value(&folded);
                 }
@@ -422,7 +441,7 @@ mod checks {
         {
             p.set_class_name("field-error");
             p.set_id(&id);
-            p.set_text_content(Some(&field_error_text(i18n, error)));
+            p.set_text_content(Some(&error_text(i18n, error)));
             let _ = slot.append_child(&p);
         }
         if let Ok(Some(input)) = form.query_selector(&format!("[name=\"{field}\"]")) {

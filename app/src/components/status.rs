@@ -35,7 +35,13 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::Invalid(e) => field_error_text(i18n, e),
         AppError::Unauthenticated => t_string!(i18n, login.intro).to_owned(),
         AppError::LoginFailed => t_string!(i18n, login.failed).to_owned(),
-        AppError::Throttled(seconds) => td_string!(i18n.get_locale(), login.throttled, seconds = *seconds),
+        AppError::Throttled(seconds) => {
+            td_string!(
+                i18n.get_locale(),
+                login.throttled,
+                wait = wait_text(i18n, *seconds)
+            )
+        }
         AppError::BadRequest(_) => t_string!(i18n, error.bad_request).to_owned(),
         AppError::Unavailable | AppError::Network(_) => t_string!(i18n, error.unavailable).to_owned(),
         AppError::Roster(problems) => td_string!(i18n.get_locale(), roster.has_problems, n = problems.len()),
@@ -45,15 +51,56 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::Changed => t_string!(i18n, error.changed).to_owned(),
         AppError::TrackingFailed => t_string!(i18n, error.tracking_failed).to_owned(),
         AppError::RateLimited(seconds) => {
-            td_string!(i18n.get_locale(), error.rate_limited, seconds = *seconds)
+            td_string!(
+                i18n.get_locale(),
+                error.rate_limited,
+                wait = wait_text(i18n, *seconds)
+            )
         }
     }
 }
 
 /// "Please fill in “Username”.": the problem, naming the field as the form labels it.
-pub fn field_error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
+/// How long to wait, in the unit a person thinks in (10 分钟, not 600 秒).
+pub fn wait_text(i18n: I18nContext<Locale>, seconds: i64) -> String {
     let locale = i18n.get_locale();
-    let field = field_label(i18n, &e.field);
+    match wait_in_units(seconds) {
+        (1, WaitUnit::Second) => td_string!(locale, wait.second, n = 1),
+        (n, WaitUnit::Second) => td_string!(locale, wait.seconds, n = n),
+        (1, WaitUnit::Minute) => td_string!(locale, wait.minute, n = 1),
+        (n, WaitUnit::Minute) => td_string!(locale, wait.minutes, n = n),
+        (1, WaitUnit::Hour) => td_string!(locale, wait.hour, n = 1),
+        (n, WaitUnit::Hour) => td_string!(locale, wait.hours, n = n),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WaitUnit {
+    Second,
+    Minute,
+    Hour,
+}
+
+/// A wait in seconds as a count of the largest unit under it, rounded up so that trying
+/// again after it always works (and never "0 seconds").
+fn wait_in_units(seconds: i64) -> (u64, WaitUnit) {
+    let seconds = u64::try_from(seconds).unwrap_or(0).max(1);
+    match seconds {
+        0..60 => (seconds, WaitUnit::Second),
+        60..3600 => (seconds.div_ceil(60), WaitUnit::Minute),
+        _ => (seconds.div_ceil(3600), WaitUnit::Hour),
+    }
+}
+
+/// The message for a rule's error, naming the field by its label in the shared table.
+pub fn field_error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
+    field_error_text_as(i18n, e, field_label(i18n, &e.field))
+}
+
+/// The message for a rule's error, naming the field `field` (the label the form shows,
+/// where a form labels a shared field name its own way).
+pub fn field_error_text_as(i18n: I18nContext<Locale>, e: &FieldError, field: String) -> String {
+    let locale = i18n.get_locale();
     match e.problem {
         Problem::Required => td_string!(locale, problem.required, field = field),
         Problem::TooLong => td_string!(locale, problem.too_long, field = field),
@@ -124,6 +171,8 @@ pub fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "content" => t_string!(i18n, fields.content),
         "request" => t_string!(i18n, fields.request),
         "facts_reasons" => t_string!(i18n, fields.facts_reasons),
+        "petitioner_name" => t_string!(i18n, fields.petitioner_name),
+        "people_involved" => t_string!(i18n, fields.people_involved),
         "resident_id" => t_string!(i18n, fields.resident_id),
         "address" => t_string!(i18n, fields.address),
         "person_count" => t_string!(i18n, fields.person_count),
@@ -222,5 +271,23 @@ pub fn textarea_text(text: &str) -> String {
         out
     } else {
         text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{WaitUnit, wait_in_units};
+
+    #[test]
+    fn waits_are_told_in_the_largest_unit_rounded_up() {
+        assert_eq!(wait_in_units(0), (1, WaitUnit::Second));
+        assert_eq!(wait_in_units(-5), (1, WaitUnit::Second));
+        assert_eq!(wait_in_units(45), (45, WaitUnit::Second));
+        assert_eq!(wait_in_units(60), (1, WaitUnit::Minute));
+        assert_eq!(wait_in_units(61), (2, WaitUnit::Minute));
+        assert_eq!(wait_in_units(600), (10, WaitUnit::Minute));
+        assert_eq!(wait_in_units(3599), (60, WaitUnit::Minute));
+        assert_eq!(wait_in_units(3600), (1, WaitUnit::Hour));
+        assert_eq!(wait_in_units(5400), (2, WaitUnit::Hour));
     }
 }

@@ -5,6 +5,7 @@
 pub mod home;
 pub mod outbox;
 pub mod report;
+pub mod villages;
 pub mod weekly;
 
 use domain::field::{InboxStep, ReportKind, Severity, WeeklyStatus};
@@ -13,7 +14,7 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use serde::{Deserialize, Serialize};
 
-use crate::components::status::ErrorMessage;
+use crate::components::status::{ErrorMessage, field_error_text_as, field_label};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::outbox::{OutboxError, use_outbox};
@@ -109,6 +110,17 @@ pub fn weekly_status_label(i18n: I18n, s: WeeklyStatus) -> &'static str {
 }
 
 /// Why the phone could not keep or read something, in the officer's words.
+/// A rule's message on a field record, naming the field as the report form labels it:
+/// the rules' `person_count` is the people a dispute involves here (涉及人数), not a
+/// visit's 来访人数.
+pub fn record_error_text(i18n: I18n, e: &domain::FieldError) -> String {
+    let label = match e.field.as_str() {
+        "person_count" => "people_involved",
+        other => other,
+    };
+    field_error_text_as(i18n, e, field_label(i18n, label))
+}
+
 pub fn outbox_error_text(i18n: I18n, e: &OutboxError) -> String {
     match e {
         OutboxError::Full => t_string!(i18n, outbox.error_full).to_owned(),

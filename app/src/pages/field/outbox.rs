@@ -235,7 +235,7 @@ fn AttentionItem(outbox: Outbox, entry: Entry) -> impl IntoView {
     let message = if reason.code == "conflict" {
         t_string!(i18n, outbox.conflict).to_owned()
     } else if let Some(e) = reason.field_error() {
-        crate::components::status::field_error_text(i18n, &e)
+        crate::pages::field::record_error_text(i18n, &e)
     } else if reason.message.is_empty() {
         reason.code.clone()
     } else {

@@ -12,11 +12,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::components::auth::use_auth;
-use crate::components::status::field_error_text;
 use crate::components::title::PageTitle;
 use crate::i18n::*;
 use crate::outbox::{self, PhotoMeta, Queued, use_outbox};
-use crate::pages::field::{outbox_error_text, severity_label, with_setup};
+use crate::pages::field::{outbox_error_text, record_error_text, severity_label, with_setup};
 
 /// What is kept of a report being typed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -315,7 +314,7 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
         move || {
             errors
                 .with(|errs| errs.iter().find(|e| e.field == field).cloned())
-                .map(|e| view! { <p class="field-error" id=format!("{field}-error")>{field_error_text(i18n, &e)}</p> })
+                .map(|e| view! { <p class="field-error" id=format!("{field}-error")>{record_error_text(i18n, &e)}</p> })
         }
     };
     let invalid = move |field: &'static str| {
@@ -415,7 +414,7 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
                 prop:value=move || parties.get() on:input=move |ev| parties.set(event_target_value(&ev)) />
             {error_of("parties")}
 
-            <label for="person_count">{t!(i18n, fields.person_count)}</label>
+            <label for="person_count">{t!(i18n, fields.people_involved)}</label>
             <input id="person_count" name="person_count" type="number" inputmode="numeric" min="1" max="99999"
                 aria-invalid=invalid("person_count")
                 prop:value=move || person_count.get() on:input=move |ev| person_count.set(event_target_value(&ev)) />
