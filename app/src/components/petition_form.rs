@@ -19,7 +19,7 @@ use leptos_i18n::I18nContext;
 
 use crate::api::FormData;
 use crate::components::labels::{channel_label, kind_label};
-use crate::components::status::{field_error_text_as, field_label, textarea_text};
+use crate::components::status::{field_error_text_relabelled, textarea_text};
 use crate::i18n::*;
 
 /// Names of the form's fields, as posted (the server reads the same names).
@@ -56,11 +56,7 @@ pub fn set_field(form: &mut PetitionForm, name: &str, value: String) {
 /// A rule's message, naming the field as this form labels it: the rules call the
 /// petitioner's name `name`, which the shared table calls a unit's 名称.
 fn error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
-    let label = match e.field.as_str() {
-        "name" => "petitioner_name",
-        other => other,
-    };
-    field_error_text_as(i18n, e, field_label(i18n, label))
+    field_error_text_relabelled(i18n, e, &[("name", "petitioner_name")])
 }
 
 /// The form's current values, read from the page.
@@ -373,10 +369,10 @@ mod checks {
             {
                 let typed = input.value();
                 // A phone as people write it (`+86 139-1234-5678`) shows as it is kept.
-                let folded = match domain::validation::clean_phone("phone", &typed) {
-                    Ok(Some(phone)) if name == "phone" => phone,
-                    _ => domain::validation::half_width(&typed),
-                };
+                let kept_phone = (name == "phone")
+                    .then(|| domain::validation::clean_phone("phone", &typed).ok().flatten())
+                    .flatten();
+                let folded = kept_phone.unwrap_or_else(|| domain::validation::half_width(&typed));
                 if folded != typed {
                     input.set_value(&folded);
                 }

@@ -60,7 +60,6 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
     }
 }
 
-/// "Please fill in “Username”.": the problem, naming the field as the form labels it.
 /// How long to wait, in the unit a person thinks in (10 分钟, not 600 秒).
 pub fn wait_text(i18n: I18nContext<Locale>, seconds: i64) -> String {
     let locale = i18n.get_locale();
@@ -92,14 +91,23 @@ fn wait_in_units(seconds: i64) -> (u64, WaitUnit) {
     }
 }
 
-/// The message for a rule's error, naming the field by its label in the shared table.
+/// "Please fill in “Username”.": the problem, naming the field as the form labels it.
 pub fn field_error_text(i18n: I18nContext<Locale>, e: &FieldError) -> String {
-    field_error_text_as(i18n, e, field_label(i18n, &e.field))
+    field_error_text_relabelled(i18n, e, &[])
 }
 
-/// The message for a rule's error, naming the field `field` (the label the form shows,
-/// where a form labels a shared field name its own way).
-pub fn field_error_text_as(i18n: I18nContext<Locale>, e: &FieldError, field: String) -> String {
+/// As [`field_error_text`], for a form that labels some of the rules' field names its
+/// own way: `(rule's name, label's name in the shared table)`.
+pub fn field_error_text_relabelled(
+    i18n: I18nContext<Locale>,
+    e: &FieldError,
+    relabel: &[(&str, &str)],
+) -> String {
+    let name = relabel
+        .iter()
+        .find(|(rule, _)| *rule == e.field)
+        .map_or(e.field.as_str(), |(_, label)| label);
+    let field = field_label(i18n, name);
     let locale = i18n.get_locale();
     match e.problem {
         Problem::Required => td_string!(locale, problem.required, field = field),

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use serde::{Deserialize, Serialize};
 
-use crate::components::status::{ErrorMessage, field_error_text_as, field_label};
+use crate::components::status::{ErrorMessage, field_error_text_relabelled};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::outbox::{OutboxError, use_outbox};
@@ -114,11 +114,7 @@ pub fn weekly_status_label(i18n: I18n, s: WeeklyStatus) -> &'static str {
 /// the rules' `person_count` is the people a dispute involves here (涉及人数), not a
 /// visit's 来访人数.
 pub fn record_error_text(i18n: I18n, e: &domain::FieldError) -> String {
-    let label = match e.field.as_str() {
-        "person_count" => "people_involved",
-        other => other,
-    };
-    field_error_text_as(i18n, e, field_label(i18n, label))
+    field_error_text_relabelled(i18n, e, &[("person_count", "people_involved")])
 }
 
 pub fn outbox_error_text(i18n: I18n, e: &OutboxError) -> String {
