@@ -2,12 +2,12 @@ import fs from "node:fs";
 import path from "node:path";
 
 /**
- * Run after all tests: every server they started kept its log in `.data/`. A panic there
- * fails the run, even one in a background task that no page showed (the server answers
- * on, so no test would see it otherwise).
+ * Run after all tests: every server they started kept its log in `.data/` (or in
+ * MINQING_E2E_DATA). A panic there fails the run, even one in a background task that no
+ * page showed (the server answers on, so no test would see it otherwise).
  */
 export default async function noPanics(): Promise<void> {
-  const dir = path.join(__dirname, ".data");
+  const dir = process.env.MINQING_E2E_DATA ?? path.join(__dirname, ".data");
   const logs = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".log")) : [];
   if (logs.length === 0) throw new Error("no server log in end2end/.data: serve.sh no longer keeps one");
   const panics = logs.flatMap((f) => {

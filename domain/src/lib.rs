@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod document;
 pub mod field;
 pub mod grants;
 pub mod handling;

@@ -1,5 +1,15 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { follow, hydrated, loginAs, watchConsole } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import {
+  OFFICE_INFO,
+  chinaToday,
+  follow,
+  hydrated,
+  loginAs,
+  publishOfficeInfo,
+  staffPage,
+  takeStep,
+  watchConsole,
+} from "./helpers";
 
 // A tiny JPEG whose EXIF block holds a GPS position (the server must strip it).
 function jpegWithGps(): Buffer {
@@ -58,29 +68,6 @@ async function filePetition(page: Page, p: Petition): Promise<{ code: string; pa
   expect(code).toMatch(/^XF-\d{8}-\d{4}$/);
   expect(password).toMatch(/^[2-9A-HJKMNP-Z]{10}$/);
   return { code, password };
-}
-
-async function staffPage(browser: Browser, username: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await loginAs(page, username);
-  return page;
-}
-
-/** Takes one step on the case page and waits for the office's confirmation. */
-async function takeStep(page: Page, step: string, fill?: (form: ReturnType<Page["locator"]>) => Promise<void>) {
-  const form = page.locator(`form[data-step=${step}]`);
-  const details = page.locator(`details:has(form[data-step=${step}])`);
-  if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator("summary").click();
-  if (fill) await fill(form);
-  const answer = page.waitForResponse((r) => r.url().includes("/api/petition_step"));
-  await form.locator("button[type=submit]").click();
-  expect((await answer).status()).toBe(200);
-  await expect(page.getByRole("status").filter({ hasText: "已办理" })).toBeVisible();
-}
-
-function chinaToday(): string {
-  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
 test("a petition goes from the public form to an evaluated reply", async ({ page, browser }) => {
@@ -291,17 +278,10 @@ test.describe("without JavaScript", () => {
 
 test("an admin publishes the office's contacts and citizens see them in the guide", async ({ page }) => {
   await loginAs(page, "admin");
-  await page.goto("/office/info");
-  await hydrated(page);
-  const form = page.locator("#office-info-form");
-  await form.getByLabel("办公地址").fill("东湖镇人民政府一楼信访接待室");
-  await form.getByLabel("电话").fill("0731-88886666");
-  await form.getByLabel("接待时间和地点").fill("每周三上午 镇领导接访日\n工作日 8:30-17:30");
-  await form.getByRole("button", { name: "保存" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "已保存" })).toBeVisible();
+  await publishOfficeInfo(page);
   await page.goto("/guide");
   const info = page.locator("#office-info");
-  await expect(info).toContainText("0731-88886666");
+  await expect(info).toContainText(OFFICE_INFO.phone);
   await expect(info).toContainText("每周三上午 镇领导接访日");
 });
 

@@ -118,17 +118,23 @@ fn outcome(
     staff: bool,
 ) -> (Posted, StatusCode) {
     match result {
-        Ok(receipt) => (
-            Posted::Receipt(ReceiptView {
-                petition_id: receipt.id,
-                qr_svg: qr_svg(parts, &receipt.tracking_code),
-                tracking_code: receipt.tracking_code,
-                query_password: receipt.query_password,
-                received_at: format_china_time(receipt.received_at),
-                staff,
-            }),
-            StatusCode::OK,
-        ),
+        Ok(receipt) => {
+            let track_url = track_url(parts, &receipt.tracking_code);
+            (
+                Posted::Receipt(ReceiptView {
+                    petition_id: receipt.id,
+                    qr_svg: qr_svg(&track_url),
+                    track_url,
+                    tracking_code: receipt.tracking_code,
+                    query_password: receipt.query_password,
+                    received_at: format_china_time(receipt.received_at),
+                    staff,
+                    subject: receipt.subject,
+                    office: receipt.office,
+                }),
+                StatusCode::OK,
+            )
+        }
         Err(e) => {
             let (errors, error) = match e {
                 ServiceError::Form(errors) => (errors, None),
@@ -249,8 +255,9 @@ pub async fn post_track(
     Ok(render(&state, parts, "/track", posted, status).await)
 }
 
-/// The tracking page's address for this petition (no password in it), as a QR code.
-fn qr_svg(parts: &Parts, code: &str) -> String {
+/// The tracking page's address for this petition (no password in it), on the host the
+/// request came to.
+fn track_url(parts: &Parts, code: &str) -> String {
     let host = parts
         .headers
         .get(header::HOST)
@@ -265,7 +272,11 @@ fn qr_svg(parts: &Parts, code: &str) -> String {
     } else {
         "http"
     };
-    let url = format!("{scheme}://{host}/track?code={code}");
+    format!("{scheme}://{host}/track?code={code}")
+}
+
+/// An address as a QR code (SVG).
+fn qr_svg(url: &str) -> String {
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(qr) => qr
             .render::<qrcode::render::svg::Color>()

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::attachment::{self, MAX_ATTACHMENTS, MediaType};
 use domain::audit::{AuditAction, AuditOutcome};
 use domain::auth::{CurrentUser, Role};
+use domain::document::{DocumentKind, Letterhead};
 use domain::handling::{StepForm, StepInput, check_step};
 use domain::intake::{IntakeSource, NewPetition, PetitionForm, check_form};
 use domain::org::OrgUnitKind;
@@ -54,6 +55,9 @@ pub struct Receipt {
     pub tracking_code: String,
     pub query_password: String,
     pub received_at: DateTime<Utc>,
+    pub subject: String,
+    /// The office that received it, with the address and phone it publishes.
+    pub office: Letterhead,
 }
 
 /// The office's view of one petition, with the steps the caller may take now.
@@ -194,6 +198,7 @@ pub async fn submit_online(
         waits.push(86_400);
     }
 
+    let office = db.letterhead(township_id).await?.unwrap_or_default();
     let query_password = challenge::query_password_for(&secret, &answer.token);
     let hash = secret_hash(&query_password);
     let attachments = attachments.unwrap_or_default();
@@ -240,6 +245,8 @@ pub async fn submit_online(
         tracking_code: inserted.tracking_code,
         query_password,
         received_at: now,
+        subject: petition.subject,
+        office,
     })
 }
 
@@ -291,6 +298,7 @@ pub async fn intake(
     let hash = secret_hash(&query_password);
     let attachments = attachments.unwrap_or_default();
     let agent = (source == IntakeSource::Agent).then_some(me.user_id);
+    let office = db.letterhead(township_id).await?.unwrap_or_default();
     let mut tx = db.begin().await?;
     let inserted = tx
         .insert_petition(&PetitionInsert {
@@ -309,6 +317,11 @@ pub async fn intake(
             limits: &[],
         })
         .await?;
+    // Registered at the desk: the receipt notice is issued with it.
+    if state == PetitionState::Registered {
+        tx.number_document(inserted.id, township_id, DocumentKind::ReceiptNotice, caller.now)
+            .await?;
+    }
     let mut entry = caller.audit(AuditAction::FilePetition, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());
     entry.record_id = Some(inserted.id.to_string());
@@ -325,6 +338,8 @@ pub async fn intake(
         tracking_code: inserted.tracking_code,
         query_password,
         received_at,
+        subject: petition.subject,
+        office,
     })
 }
 
@@ -363,7 +378,7 @@ async fn deny(db: &Database, caller: &Caller, petition_id: Option<i64>) -> Servi
 }
 
 /// The petition if the caller may `action` it, else "not found" (logged).
-async fn permitted(
+pub(crate) async fn permitted(
     db: &Database,
     caller: &Caller,
     id: i64,
@@ -465,11 +480,27 @@ pub async fn view(db: &Database, caller: &Caller, id: i64) -> Result<PetitionVie
 /// log.
 pub async fn identity(db: &Database, caller: &Caller, id: i64) -> Result<PetitionIdentity> {
     let (place, _) = permitted(db, caller, id, ResourceKind::PetitionerIdentity, Action::Read).await?;
-    let who = db.petition_identity(id).await?.ok_or(ServiceError::NotFound)?;
+    read_identity(db, caller, &place, None).await
+}
+
+/// Reads a petition's identity for a caller the policy lets read it, and logs the read
+/// (`purpose`: what it was read for, when not to be shown); an unlogged read answers
+/// nothing.
+pub(crate) async fn read_identity(
+    db: &Database,
+    caller: &Caller,
+    place: &PetitionPlace,
+    purpose: Option<String>,
+) -> Result<PetitionIdentity> {
+    let who = db
+        .petition_identity(place.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let mut entry = caller.audit(AuditAction::ReadIdentity, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());
-    entry.record_id = Some(id.to_string());
+    entry.record_id = Some(place.id.to_string());
     entry.township_id = Some(place.township_id);
+    entry.detail = purpose;
     db.append_audit(&entry).await?;
     Ok(who)
 }
@@ -593,6 +624,11 @@ pub async fn take_step(db: &Database, caller: &Caller, id: i64, step: Step, form
     if !recorded {
         // Nothing was written: the transaction is dropped.
         return Err(ServiceError::Changed);
+    }
+    // The document the step issues is numbered with it, never when it is printed.
+    if let Some(kind) = DocumentKind::issued_by(step) {
+        tx.number_document(id, place.township_id, kind, caller.now)
+            .await?;
     }
     let mut entry = caller.audit(AuditAction::PetitionStep, AuditOutcome::Ok);
     entry.record_kind = Some(ResourceKind::Petition.as_str().into());

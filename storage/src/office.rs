@@ -2,6 +2,7 @@
 //! reception, notes): written by an admin in an audited transaction, read by anyone.
 
 use chrono::{DateTime, Utc};
+use domain::document::Letterhead;
 
 use crate::write::with_tx;
 use crate::{Database, Result, Tx, with_pool};
@@ -58,5 +59,23 @@ impl Database {
                 notes,
             },
         ))
+    }
+
+    /// The township's petition office as its documents name it: the township's name
+    /// from the org tree, with the address and phone it publishes (empty until an admin
+    /// writes them); None if `township_id` is no township.
+    pub async fn letterhead(&self, township_id: i64) -> Result<Option<Letterhead>> {
+        let row: Option<(String, Option<String>, Option<String>)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT t.name, o.address, o.phone FROM org_unit t \
+                 LEFT JOIN office_info o ON o.township_id = t.id WHERE t.id = $1 AND t.kind = 'township'",
+            )
+            .bind(township_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(name, address, phone)| {
+            Letterhead::new(&name, &address.unwrap_or_default(), &phone.unwrap_or_default())
+        }))
     }
 }

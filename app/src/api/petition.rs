@@ -52,6 +52,11 @@ pub struct ReceiptView {
     pub qr_svg: String,
     /// Staff intake: the receipt also links to the case.
     pub staff: bool,
+    pub subject: String,
+    /// The tracking page's address, as in the QR code.
+    pub track_url: String,
+    /// The office that received it, with its published address and phone.
+    pub office: domain::document::Letterhead,
 }
 
 /// What a plain form post leaves for the page it renders.
@@ -152,6 +157,14 @@ pub async fn petition_case(id: i64) -> Result<CaseView, AppError> {
         departments,
         today: domain::registry::china_date(caller.now),
     })
+}
+
+/// One of the petition's printed documents (`doc`: a `DocumentKind` name), as it prints.
+/// Naming the petitioner is an identity read, audited.
+#[server(prefix = "/api", endpoint = "petition_document")]
+pub async fn petition_document(id: i64, doc: String) -> Result<domain::document::PrintedDocument, AppError> {
+    let kind = domain::document::DocumentKind::parse(&doc).ok_or(AppError::NotFound)?;
+    Ok(services::document::print(&database()?, &crate::session::caller(), id, kind).await?)
 }
 
 /// Who filed it, and every other person it names. Every call is in the audit log.

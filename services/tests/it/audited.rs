@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::audit::{AuditAction, AuditFilter};
 use domain::auth::Role;
+use domain::document::DocumentKind;
 use domain::field::{Category, ReportKind, WeeklyDeadline};
 use domain::handling::StepForm;
 use domain::intake::PetitionForm;
@@ -338,6 +339,11 @@ async fn nothing_is_kept_or_shown_when_its_audit_entry_cannot_be_written() {
         );
         refused!(
             petition::identity(&db, &clerk, filed.id),
+            AuditAction::ReadIdentity
+        );
+        // A notice names the petitioner: printing it reads the identity.
+        refused!(
+            services::document::print(&db, &clerk, filed.id, DocumentKind::Decision),
             AuditAction::ReadIdentity
         );
         refused!(

@@ -18,7 +18,7 @@ use storage::testing::{self, TestDb};
 
 use crate::common::{answered, audit_count, audit_log, public, staff};
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap()
 }
 
@@ -29,13 +29,13 @@ fn at(c: &Caller, later: Duration) -> Caller {
     }
 }
 
-struct Demo {
-    village: i64,
-    department: i64,
-    other_department: i64,
+pub(crate) struct Demo {
+    pub village: i64,
+    pub department: i64,
+    pub other_department: i64,
 }
 
-async fn demo(db: &Database) -> Demo {
+pub(crate) async fn demo(db: &Database) -> Demo {
     db.seed_demo().await.expect("seed");
     seed_demo_users(db, t0()).await.expect("users");
     let s = db.org_structure().await.unwrap().unwrap();
@@ -46,7 +46,7 @@ async fn demo(db: &Database) -> Demo {
     }
 }
 
-fn form(village: i64) -> PetitionForm {
+pub(crate) fn form(village: i64) -> PetitionForm {
     PetitionForm {
         kind: "request_complaint".into(),
         village_id: village.to_string(),
@@ -254,7 +254,7 @@ fn reply_form() -> StepForm {
     }
 }
 
-fn decision_form() -> StepForm {
+pub(crate) fn decision_form() -> StepForm {
     StepForm {
         request: "修复村道".into(),
         facts_reasons: "经现场查看属实".into(),

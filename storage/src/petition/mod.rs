@@ -4,10 +4,12 @@
 //! are [`Tx`](crate::Tx) methods: the service audits them in the same transaction.
 //!
 //! One submodule a subject: `intake` (taking a petition in), `steps` (taking a step),
-//! `detail` (one petition as the office reads it), `registry` (the filtered search),
-//! and `tracking` (what the petitioner sees).
+//! `detail` (one petition as the office reads it), `document` (the numbers of its printed
+//! documents), `registry` (the filtered search), and `tracking` (what the petitioner
+//! sees).
 
 mod detail;
+mod document;
 mod intake;
 mod registry;
 mod steps;

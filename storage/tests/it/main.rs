@@ -7,6 +7,7 @@ mod common;
 
 mod accounts;
 mod database;
+mod documents;
 mod field;
 mod petitions;
 mod schema_drift;

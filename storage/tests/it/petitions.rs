@@ -15,11 +15,11 @@ use storage::{
 
 use crate::common::{Demo, demo};
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
 }
 
-fn petition(subject: &str, content: &str, village: i64) -> NewPetition {
+pub(crate) fn petition(subject: &str, content: &str, village: i64) -> NewPetition {
     NewPetition {
         channel: Channel::Online,
         kind: PetitionKind::RequestComplaint,
@@ -41,7 +41,7 @@ fn petition(subject: &str, content: &str, village: i64) -> NewPetition {
     }
 }
 
-fn insert<'a>(
+pub(crate) fn insert<'a>(
     p: &'a NewPetition,
     township: i64,
     at: DateTime<Utc>,
@@ -73,7 +73,7 @@ fn filed(stored: &Inserted) -> NewAuditEntry {
 
 /// Takes a petition in as the services do: stored and audited in one transaction, or
 /// found stored before (nothing written, nothing audited).
-async fn store(db: &Database, p: &PetitionInsert<'_>) -> Result<Inserted, StorageError> {
+pub(crate) async fn store(db: &Database, p: &PetitionInsert<'_>) -> Result<Inserted, StorageError> {
     let (inserted, tx) = db.begin_petition(p).await?;
     if let Some(mut tx) = tx {
         tx.audit(&filed(&inserted)).await?;
@@ -84,7 +84,7 @@ async fn store(db: &Database, p: &PetitionInsert<'_>) -> Result<Inserted, Storag
 
 /// Records a step as the services do, audited in its transaction; false (nothing
 /// written) if the state had moved on.
-async fn record(db: &Database, s: &StepRecord<'_>) -> Result<bool, StorageError> {
+pub(crate) async fn record(db: &Database, s: &StepRecord<'_>) -> Result<bool, StorageError> {
     let mut tx = db.begin().await?;
     if !tx.record_step(s).await? {
         return Ok(false);
@@ -97,7 +97,7 @@ async fn record(db: &Database, s: &StepRecord<'_>) -> Result<bool, StorageError>
     Ok(true)
 }
 
-fn step(
+pub(crate) fn step(
     id: i64,
     step: Step,
     from: PetitionState,

@@ -76,14 +76,17 @@ pub fn PetitionFormLoader(
     }
 }
 
-/// The receipt (受理回执): the tracking code and query password, shown once, printable
-/// on A4 with a QR code to the tracking page.
+/// The receipt (受理回执): the tracking code and query password, shown once, with the
+/// subject, the office that received it and how to follow it; printable on A4 with a QR
+/// code to the tracking page.
 #[component]
 pub fn Receipt(receipt: ReceiptView) -> impl IntoView {
     let i18n = use_i18n();
     let track = format!("/track?code={}", receipt.tracking_code);
     let case = format!("/office/petitions/{}", receipt.petition_id);
     let time = receipt.received_at.clone();
+    let track_url = receipt.track_url.clone();
+    let office = receipt.office.clone();
     view! {
         <PageTitle text=move || t_string!(i18n, receipt.title) />
         <section class="receipt printable" aria-labelledby="receipt-title">
@@ -97,7 +100,18 @@ pub fn Receipt(receipt: ReceiptView) -> impl IntoView {
             </dl>
             <p class="hint">{move || td_string!(i18n.get_locale(), receipt.received, time = time.clone())}</p>
             <p><strong>{t!(i18n, receipt.keep)}</strong></p>
+            <dl class="decision receipt-facts">
+                <dt>{t!(i18n, receipt.subject)}</dt><dd class="text" id="receipt-subject">{receipt.subject.clone()}</dd>
+                <dt>{t!(i18n, receipt.office)}</dt><dd id="receipt-office">{office.name}</dd>
+                {(!office.address.is_empty()).then(|| view! {
+                    <dt>{t!(i18n, fields.office_address)}</dt><dd class="text">{office.address.clone()}</dd>
+                })}
+                {(!office.phone.is_empty()).then(|| view! {
+                    <dt>{t!(i18n, fields.phone)}</dt><dd class="text">{office.phone.clone()}</dd>
+                })}
+            </dl>
             <p>{t!(i18n, receipt.next)}</p>
+            <p id="receipt-track">{move || td_string!(i18n.get_locale(), receipt.track_how, url = track_url.clone())}</p>
             <figure class="qr">
                 <div inner_html=receipt.qr_svg.clone() role="img" aria-label=move || t_string!(i18n, receipt.qr)></div>
                 <figcaption>{t!(i18n, receipt.qr)}</figcaption>

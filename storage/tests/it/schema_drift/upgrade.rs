@@ -5,6 +5,7 @@ use storage::Database;
 use storage::testing;
 
 use super::{differences, read_sqlite};
+use crate::common::migrations_up_to;
 
 /// SQLite migration 0008 closed two kinds of drift by making nine tables anew (and the
 /// four that reference three of them): a database that holds rows in all of them when it
@@ -15,18 +16,8 @@ async fn the_sqlite_tables_made_anew_for_parity_keep_their_rows() {
     let Database::Sqlite(pool) = &t.db else {
         unreachable!()
     };
-    // The schema as it was before 0008: the migrations up to 0007, copied to a folder
-    // of their own (the checksums are the same, so `migrate` then runs only what follows).
-    let before_0008 = testing::temp_dir();
-    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    for entry in std::fs::read_dir(&migrations).expect("read the SQLite migrations") {
-        let path = entry.expect("read the SQLite migrations").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap().to_owned();
-        let version: i64 = name.split('_').next().unwrap().parse().unwrap();
-        if version <= 7 {
-            std::fs::copy(&path, before_0008.0.join(&name)).unwrap();
-        }
-    }
+    // The schema as it was before 0008: the migrations up to 0007.
+    let before_0008 = migrations_up_to("sqlite", 7);
     sqlx::migrate::Migrator::new(before_0008.0.as_path())
         .await
         .expect("read migrations 0001-0007")
@@ -84,7 +75,13 @@ async fn the_sqlite_tables_made_anew_for_parity_keep_their_rows() {
 
     let schema_before = read_sqlite(&t).await;
     let rows_before = testing::snapshot(&t.db, &["weekly_deadline"]).await;
-    t.db.migrate().await.expect("migrate from 0007");
+    // Up to 0008 only: later migrations add tables of their own.
+    sqlx::migrate::Migrator::new(migrations_up_to("sqlite", 8).0.as_path())
+        .await
+        .expect("read migrations 0001-0008")
+        .run(pool)
+        .await
+        .expect("migrate from 0007");
     let rows_after = testing::snapshot(&t.db, &["weekly_deadline"]).await;
     assert_eq!(rows_before, rows_after, "0008 changed rows");
     let deadlines: Vec<(i64, i64)> =
