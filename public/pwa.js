@@ -56,3 +56,34 @@
     waiting.postMessage({ type: "SKIP_WAITING" });
   });
 })();
+
+// The top bar's menu is a <details>: it opens without the wasm. Here it also closes as
+// people expect a menu to, on a tap elsewhere or Escape; and the area's navigation,
+// which scrolls sideways on a phone, shows the current page.
+(function () {
+  function closeMenus(except) {
+    document.querySelectorAll("details.bar-menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var inside = event.target && event.target.closest && event.target.closest("details.bar-menu");
+    closeMenus(inside);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.bar-menu[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+  function showCurrent() {
+    var nav = document.querySelector(".area-nav");
+    var current = nav && nav.querySelector("[aria-current=page]");
+    if (!current) return;
+    var right = current.getBoundingClientRect().right - nav.getBoundingClientRect().left;
+    if (right > nav.clientWidth) nav.scrollLeft += right - nav.clientWidth + 24;
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showCurrent);
+  else showCurrent();
+})();

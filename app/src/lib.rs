@@ -99,6 +99,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("roster") view=office::roster::RosterPage ssr=SsrMode::Async />
                         <Route path=path!("intake") view=office::intake::IntakePage ssr=SsrMode::Async />
                         <Route path=path!("info") view=office::info::OfficeInfoPage ssr=SsrMode::Async />
+                        <Route path=path!("org") view=office::org::OrgPage ssr=SsrMode::Async />
                         <Route path=path!("petitions") view=office::registry::RegistryPage ssr=SsrMode::Async />
                         <Route path=path!("petitions/:id") view=office::petition::PetitionPage ssr=SsrMode::Async />
                         <Route path=path!("petitions/:id/print/:doc") view=office::print::PrintPage ssr=SsrMode::Async />

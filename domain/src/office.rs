@@ -4,8 +4,25 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::field::Week;
 use crate::petition::{clean_optional_text, clean_text};
 use crate::validation::FieldError;
+
+/// What waits for a township petition office, counted for the clerk's desk. A count
+/// the caller's roles do not reach is `None`, and the desk shows no tile for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeDesk {
+    /// Online petitions and agents' filings not yet registered.
+    pub awaiting_registration: Option<i64>,
+    /// Field reports no clerk has read yet, and how many of them are urgent.
+    pub reports_new: Option<i64>,
+    pub reports_urgent: Option<i64>,
+    /// The latest week whose weekly report is due, and its villages with none and with
+    /// a late one.
+    pub weekly_week: Option<Week>,
+    pub weekly_missing: Option<usize>,
+    pub weekly_late: Option<usize>,
+}
 
 /// The longest entry, in characters.
 pub const INFO_MAX: usize = 1000;

@@ -1,14 +1,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type BrowserContext, chromium, expect, type Page, test } from "@playwright/test";
-import { controlledByServiceWorker, follow, hydrated, loginAs, watchConsole } from "./helpers";
+import { type Browser, type BrowserContext, chromium, expect, type Page, test } from "@playwright/test";
+import { controlledByServiceWorker, fileReport, follow, hydrated, icon, loginAs, watchConsole } from "./helpers";
 
 // An officer's week of work on a phone with no signal: reports (one with a photo) and a
 // zero report are kept on the phone through a reload and a browser restart, then reach
 // the township by themselves once the signal returns, exactly once.
 
-const icon = path.resolve(__dirname, "..", "..", "public", "icons", "icon-192.png");
 
 /** A phone: a browser profile on disk, so closing and reopening keeps its storage. */
 async function openPhone(dir: string, use: Record<string, unknown>): Promise<BrowserContext> {
@@ -97,23 +96,15 @@ async function officerWithFieldPagesKept(page: Page): Promise<void> {
   await expect.poll(() => fieldPagesKept(page), { timeout: 20_000 }).toBe(true);
 }
 
-async function fileReport(
-  page: Page,
-  r: { kind: string; severity?: string; place: string; parties: string; description: string; photo?: boolean },
-): Promise<void> {
-  await page.locator("#kind").selectOption(r.kind);
-  if (r.severity) await page.getByLabel(r.severity, { exact: true }).check();
-  await page.locator("#place").fill(r.place);
-  await page.locator("#parties").fill(r.parties);
-  await page.locator("#description").fill(r.description);
-  if (r.photo) {
-    await page.locator("#photos").setInputFiles(icon);
-    await expect(page.getByTestId("photo-list").locator("li")).toHaveCount(1);
-  }
-  await page.getByRole("button", { name: "保存并发送" }).click();
-  await expect(page.getByTestId("saved")).toBeVisible();
-  // The form is empty again for the next one.
-  await expect(page.locator("#place")).toHaveValue("");
+/** A fresh phone whose officer logged in with signal, now offline on the report form. */
+async function offlineReportForm(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await officerWithFieldPagesKept(page);
+  await context.setOffline(true);
+  await page.goto("/field/report");
+  await hydrated(page);
+  return { context, page };
 }
 
 test("a week of field work without signal reaches the township exactly once", async ({ browser }, testInfo) => {
@@ -291,13 +282,7 @@ test("a report the server sends back shows why, is fixed and sent again, and the
 
 test("an expired session keeps the queue; after logging in again it is sent", async ({ browser }) => {
   test.setTimeout(90_000);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await officerWithFieldPagesKept(page);
-
-  await context.setOffline(true);
-  await page.goto("/field/report");
-  await hydrated(page);
+  const { context, page } = await offlineReportForm(browser);
   await fileReport(page, {
     kind: "environment",
     place: "东湖村养殖场下游",
@@ -478,4 +463,70 @@ test.describe("on a slow link", () => {
     await hydrated(page);
     await expect(page.locator("#week")).toHaveValue(lastWeek);
   });
+});
+
+test("every open tab shows the outbox's true state within a second of a change", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await officerWithFieldPagesKept(first);
+  const second = await context.newPage();
+  await second.goto("/field/outbox");
+  await hydrated(second);
+  await expect(second.getByTestId("outbox-empty")).toBeVisible();
+
+  // Offline, the first tab keeps a report; the second, which did nothing, shows it too.
+  await context.setOffline(true);
+  await first.goto("/field/report");
+  await hydrated(first);
+  await fileReport(first, {
+    kind: "land",
+    place: "东湖村七组",
+    parties: "孙某、钱某",
+    description: "两户为灌溉水渠的使用时间争执。",
+  });
+  await expect(second.getByTestId("waiting").locator("li")).toHaveCount(1, { timeout: 1_500 });
+  await expect(second.getByTestId("outbox-badge")).toHaveText("1", { timeout: 1_500 });
+
+  // Back in signal, one tab sends it (only one tab syncs at a time); both show it gone.
+  await context.setOffline(false);
+  await first.getByTestId("outbox-badge").waitFor({ state: "detached", timeout: 30_000 });
+  for (const page of [first, second]) {
+    await expect(page.getByTestId("outbox-badge")).toHaveCount(0, { timeout: 1_500 });
+  }
+  await expect(second.getByTestId("outbox-empty")).toBeVisible({ timeout: 1_500 });
+  await expect(second.getByTestId("sent").locator("li")).toHaveCount(1, { timeout: 1_500 });
+  await expect(second.getByTestId("sent").locator("li")).toContainText("土地纠纷");
+  await context.close();
+});
+
+test("a photo the phone cannot read is named beside the photo field, and the report is still saved", async ({ browser }) => {
+  test.setTimeout(60_000);
+  const { context, page } = await offlineReportForm(browser);
+  await page.locator("#kind").selectOption("land");
+  await page.locator("#place").fill("东湖村八组");
+  await page.locator("#parties").fill("吴某");
+  await page.locator("#description").fill("照片读不出来时，报告照样保存。");
+
+  // An iPhone-style HEIC photo, which Chromium cannot decode.
+  const heic = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypheic"), Buffer.alloc(64, 7)]);
+  await page.locator("#photos").setInputFiles({ name: "IMG_0001.HEIC", mimeType: "image/heic", buffer: heic });
+  const problem = page.getByTestId("photo-problem");
+  await expect(problem).toBeVisible();
+  await expect(problem).toContainText("“IMG_0001.HEIC”是 HEIC 格式");
+  await expect(problem).toContainText("兼容性最佳");
+  await expect(page.locator("#photos")).toHaveAttribute("aria-describedby", /photos-problem/);
+
+  // A damaged file gets its own words; a good photo clears the message.
+  await page.locator("#photos").setInputFiles({ name: "broken.jpg", mimeType: "image/jpeg", buffer: Buffer.alloc(200, 9) });
+  await expect(problem).toContainText("“broken.jpg”读不出来");
+  await page.locator("#photos").setInputFiles(icon);
+  await expect(page.getByTestId("photo-list").locator("li")).toHaveCount(1);
+  await expect(problem).toBeHidden();
+
+  // Nothing typed was lost, and the report saves.
+  await expect(page.locator("#place")).toHaveValue("东湖村八组");
+  await page.getByRole("button", { name: "保存并发送" }).click();
+  await expect(page.getByTestId("saved")).toBeVisible();
+  await context.close();
 });

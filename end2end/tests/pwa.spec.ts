@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
-import { controlledByServiceWorker, hydrated, loginAs } from "./helpers";
+import { controlledByServiceWorker, hydrated, loginAs, openMenu } from "./helpers";
 
 test("the manifest makes the app installable", async ({ page, request }) => {
   await page.goto("/");
@@ -47,6 +47,7 @@ test("after the first visit the app shell opens offline", async ({ page, context
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByRole("heading", { level: 1 })).toContainText("民情");
+  await openMenu(page);
   await expect(page.getByRole("link", { name: "切换到英文界面" })).toBeVisible();
   await hydrated(page);
   await expect(page.getByRole("status", { name: "网络状态" })).toHaveText("离线");

@@ -7,6 +7,7 @@ pub mod auth;
 mod caller;
 pub mod challenge;
 pub mod demo;
+pub mod desk;
 pub mod document;
 mod error;
 pub mod field;

@@ -32,6 +32,12 @@ pub async fn get_org_structure() -> Result<Option<OrgStructure>, AppError> {
     Ok(database()?.org_structure().await?)
 }
 
+/// What waits for the office, counted for its desk.
+#[server(prefix = "/api", endpoint = "office_desk")]
+pub async fn office_desk() -> Result<domain::office::OfficeDesk, AppError> {
+    Ok(services::desk::office_desk(&database()?, &crate::session::caller()).await?)
+}
+
 /// The kinds and villages the field forms offer, and the week's report status. The field
 /// area fetches it once a full page load; the phone keeps a copy for use offline.
 #[server(prefix = "/api", endpoint = "field_setup")]

@@ -8,6 +8,8 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
 use crate::api::Logout;
+use crate::components::icon::{self, Icon};
+use crate::components::language::LanguageSwitch;
 use crate::components::layout::Area;
 use crate::i18n::*;
 
@@ -111,15 +113,40 @@ pub fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: Role) -> &'stati
     }
 }
 
-/// The top bar's account corner: the person's name linking to their account page, or
-/// a login link.
+/// The top bar's menu: who is logged in and their account page (or the login link),
+/// and the language switch. A `<details>` disclosure, so it opens without the wasm; the
+/// name also shows beside the icon where the bar has room (CSS).
 #[component]
 pub fn UserMenu() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
-    move || match auth.me.get() {
-        Some(user) => view! { <a class="user-menu" href="/account">{user.display_name}</a> }.into_any(),
-        None => view! { <a class="user-menu" href="/login">{t!(i18n, nav.login)}</a> }.into_any(),
+    let name = move || auth.me.with(|u| u.as_ref().map(|u| u.display_name.clone()));
+    let label = move || match name() {
+        Some(name) => td_string!(i18n.get_locale(), menu.label_user, name = name),
+        None => t_string!(i18n, menu.label).to_owned(),
+    };
+    view! {
+        <details class="bar-menu">
+            <summary aria-label=label title=label>
+                {move || match name() {
+                    Some(name) => view! {
+                        <Icon path=icon::PERSON class="bar-icon" />
+                        <span class="bar-menu-name">{name}</span>
+                    }.into_any(),
+                    None => view! { <Icon path=icon::MENU class="bar-icon" /> }.into_any(),
+                }}
+            </summary>
+            <div class="bar-menu-panel">
+                {move || match name() {
+                    Some(name) => view! {
+                        <p class="bar-menu-who">{name}</p>
+                        <a href="/account">{t!(i18n, nav.account)}</a>
+                    }.into_any(),
+                    None => view! { <a href="/login">{t!(i18n, nav.login)}</a> }.into_any(),
+                }}
+                <LanguageSwitch />
+            </div>
+        </details>
     }
 }
 

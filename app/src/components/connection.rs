@@ -25,7 +25,9 @@ pub fn ConnectionStatus() -> impl IntoView {
             aria-label=move || t_string!(i18n, connection.label)
             data-online=move || online.get().to_string()
         >
-            {move || if online.get() { t_string!(i18n, connection.online) } else { t_string!(i18n, connection.offline) }}
+            <span class="connection-text">
+                {move || if online.get() { t_string!(i18n, connection.online) } else { t_string!(i18n, connection.offline) }}
+            </span>
         </span>
     }
 }

@@ -8,7 +8,6 @@ use leptos_router::hooks::use_location;
 use crate::api::field_urgent_waiting;
 use crate::components::auth::{UserMenu, use_auth};
 use crate::components::connection::ConnectionStatus;
-use crate::components::language::LanguageSwitch;
 use crate::components::status::ErrorPanel;
 use crate::i18n::*;
 use crate::outbox::{Phase, use_outbox};
@@ -56,7 +55,6 @@ pub fn AreaFrame(area: Area, children: Children) -> impl IntoView {
                 <span class="area-name">{area_name}</span>
                 <span class="topbar-tools">
                     <ConnectionStatus />
-                    <LanguageSwitch />
                     <UserMenu />
                 </span>
             </header>

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod connection;
+pub mod icon;
 pub mod island;
 pub mod labels;
 pub mod language;

@@ -28,9 +28,49 @@ const PHOTOS: &str = "photos";
 const SEALED: &str = "sealed";
 const META: &str = "meta";
 
+/// The channel on which this site's tabs tell each other that the outbox changed.
+const CHANGES: &str = "minqing-outbox";
+
 thread_local! {
     static DB: RefCell<Option<Database>> = const { RefCell::new(None) };
     static KEY: RefCell<Option<CryptoKey>> = const { RefCell::new(None) };
+    static NOTICES: RefCell<Option<BroadcastChannel>> = const { RefCell::new(None) };
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The browser's `BroadcastChannel` (bound here rather than through a web-sys
+    /// feature, which would rebuild the whole dependency tree for three calls).
+    type BroadcastChannel;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(name: &str) -> Result<BroadcastChannel, JsValue>;
+    #[wasm_bindgen(method, js_name = postMessage, catch)]
+    fn post_message(this: &BroadcastChannel, message: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_onmessage(this: &BroadcastChannel, handler: &js_sys::Function);
+}
+
+/// Calls `changed` whenever another tab of this site changes the outbox, the sent list
+/// or the answers, so every open tab shows the phone's true state.
+pub fn listen(changed: impl Fn() + 'static) {
+    use wasm_bindgen::closure::Closure;
+    let Ok(channel) = BroadcastChannel::new(CHANGES) else {
+        return;
+    };
+    let on_message = Closure::<dyn Fn(JsValue)>::new(move |_: JsValue| changed());
+    channel.set_onmessage(on_message.as_ref().unchecked_ref());
+    // The channel lives as long as the page.
+    on_message.forget();
+    NOTICES.with(|n| *n.borrow_mut() = Some(channel));
+}
+
+/// Tells the other tabs that the outbox changed (a tab does not hear its own notices).
+fn announce() {
+    NOTICES.with(|n| {
+        if let Some(channel) = n.borrow().as_ref() {
+            let _ = channel.post_message(&JsValue::from_str("changed"));
+        }
+    });
 }
 
 fn storage_error(e: impl std::fmt::Display) -> OutboxError {
@@ -175,7 +215,13 @@ async fn put(store_name: &str, key: &str, value: JsValue) -> Result<(), OutboxEr
 
 pub async fn put_sealed<T: Serialize>(name: &str, value: &T) -> Result<(), OutboxError> {
     let sealed = seal_json(value).await?;
-    put(SEALED, name, sealed).await
+    put(SEALED, name, sealed).await?;
+    // The sent list and the township's answers show in every tab; drafts and the setup
+    // are this tab's own business.
+    if matches!(name, "sent" | "answers") {
+        announce();
+    }
+    Ok(())
 }
 
 pub async fn get_sealed<T: for<'de> Deserialize<'de>>(name: &str) -> Result<Option<T>, OutboxError> {
@@ -211,7 +257,9 @@ pub async fn put_record(queued: &Queued) -> Result<(), OutboxError> {
             JsValue::from_f64(queued.record.created_at.timestamp_millis() as f64),
         ),
     ])?;
-    put(OUTBOX, queued.id(), entry).await
+    put(OUTBOX, queued.id(), entry).await?;
+    announce();
+    Ok(())
 }
 
 /// Every unsent record, oldest first. An entry that can no longer be opened (its key was
@@ -249,7 +297,9 @@ pub async fn set_reason(id: &str, reason: Option<&Reason>) -> Result<(), OutboxE
     };
     Reflect::set(&entry, &JsValue::from_str("reason"), &value)
         .map_err(|e| OutboxError::Storage(super::js_error_text(&e)))?;
-    put(OUTBOX, id, entry).await
+    put(OUTBOX, id, entry).await?;
+    announce();
+    Ok(())
 }
 
 pub async fn clear_reason(id: &str) -> Result<(), OutboxError> {
@@ -274,7 +324,9 @@ pub async fn delete_record(id: &str) -> Result<(), OutboxError> {
     for p in &photo_ids {
         photos.delete(p.as_str()).await.map_err(storage_error)?;
     }
-    tx.commit().await.map_err(storage_error)
+    tx.commit().await.map_err(storage_error)?;
+    announce();
+    Ok(())
 }
 
 pub async fn put_photo(meta: &PhotoMeta, data: &[u8]) -> Result<(), OutboxError> {
@@ -337,6 +389,7 @@ pub async fn wipe() -> Result<(), OutboxError> {
     }
     tx.commit().await.map_err(storage_error)?;
     KEY.with(|k| *k.borrow_mut() = None);
+    announce();
     forget_saved_pages().await;
     Ok(())
 }

@@ -38,6 +38,9 @@ thread_local! {
     static AGAIN: Cell<bool> = const { Cell::new(false) };
     static FAILURES: Cell<u32> = const { Cell::new(0) };
     static RETRY: RefCell<Option<TimeoutHandle>> = const { RefCell::new(None) };
+    /// Another tab's notices: 0 none pending, 1 reading the outbox again, 2 and another
+    /// notice came meanwhile (a sync of many records sends one per record).
+    static NOTICED: Cell<u8> = const { Cell::new(0) };
 }
 
 /// Why a sync stopped early.
@@ -90,6 +93,7 @@ pub fn run(outbox: Outbox, setup: Option<FieldSetup>) {
             start(outbox);
         });
     });
+    store::listen(move || noticed(outbox));
     let online = window_event_listener(leptos::ev::online, move |_| start(outbox));
     let visible = window_event_listener(leptos::ev::visibilitychange, move |_| {
         if document().visibility_state() == web_sys::VisibilityState::Visible {
@@ -102,6 +106,27 @@ pub fn run(outbox: Outbox, setup: Option<FieldSetup>) {
     on_cleanup(move || {
         online.remove();
         visible.remove();
+    });
+}
+
+/// Another tab changed the outbox: read it again, once for any number of notices that
+/// arrive while reading.
+fn noticed(outbox: Outbox) {
+    if NOTICED.get() > 0 {
+        NOTICED.set(2);
+        return;
+    }
+    NOTICED.set(1);
+    leptos::task::spawn_local(async move {
+        loop {
+            reload(outbox).await;
+            if NOTICED.get() == 2 {
+                NOTICED.set(1);
+                continue;
+            }
+            NOTICED.set(0);
+            break;
+        }
     });
 }
 

@@ -40,6 +40,18 @@ impl WeeklyDeadline {
         let days = i64::from(self.weekday.clamp(1, 7) - 1) + if self.next_week { 7 } else { 0 };
         china_midnight(week.monday) + Duration::days(days) + Duration::hours(i64::from(self.hour.min(23)))
     }
+
+    /// The latest week whose report is already due at `now`: this week once its
+    /// deadline has passed, else the one before (with the default deadline, last week's
+    /// until Monday noon and also after it). Where the office looks for missing and late
+    /// reports.
+    pub fn last_due_week(self, now: DateTime<Utc>) -> Week {
+        let mut week = Week::of(now);
+        while self.due_at(week) > now {
+            week = week.previous();
+        }
+        week
+    }
 }
 
 impl Default for WeeklyDeadline {
@@ -148,6 +160,31 @@ impl WeeklyOverview {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_last_due_week_is_the_latest_whose_deadline_has_passed() {
+        let week = Week::parse("2026-W48").unwrap();
+        let deadline = WeeklyDeadline::DEFAULT;
+        // Monday noon (China) of the week after: W48 is due 2026-11-30 12:00 +08:00.
+        let due = deadline.due_at(week);
+        assert_eq!(deadline.last_due_week(due), week);
+        assert_eq!(
+            deadline.last_due_week(due - Duration::seconds(1)),
+            week.previous()
+        );
+        // Friday of W48 itself: W47 is the latest due.
+        let friday = Utc.with_ymd_and_hms(2026, 11, 27, 4, 0, 0).unwrap();
+        assert_eq!(deadline.last_due_week(friday), week.previous());
+        // Due on Friday 18:00 of the same week: by Saturday that week is due.
+        let same_week = WeeklyDeadline {
+            weekday: 5,
+            hour: 18,
+            next_week: false,
+        };
+        let saturday = Utc.with_ymd_and_hms(2026, 11, 28, 4, 0, 0).unwrap();
+        assert_eq!(same_week.last_due_week(saturday), week);
+        assert_eq!(same_week.last_due_week(friday), week.previous());
+    }
 
     #[test]
     fn deadlines_fall_where_configured() {

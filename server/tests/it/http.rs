@@ -43,9 +43,15 @@ async fn pages_render_completely_on_the_server_in_chinese() {
         );
 
         let clerk = login(&app, "clerk").await;
-        let office = send(&app, get_with("/office", header::COOKIE, &clerk)).await;
+        let office = send(&app, get_with("/office/org", header::COOKIE, &clerk)).await;
         assert!(
             office.body.contains("东湖司法所") && office.body.contains("新华社区"),
+            "{}",
+            t.label
+        );
+        let desk = send(&app, get_with("/office", header::COOKIE, &clerk)).await;
+        assert!(
+            desk.body.contains("待办事项") && desk.body.contains("href=\"/office/org\""),
             "{}",
             t.label
         );
@@ -81,7 +87,9 @@ async fn the_language_cookie_switches_the_whole_page() {
     let cookies = format!("i18n_pref_locale=en; {clerk}");
     let page = send(&app, get_with("/office", header::COOKIE, &cookies)).await;
     assert!(page.body.contains(r#"<html lang="en""#));
-    assert!(page.body.contains("Office desk") && page.body.contains("3 grids"));
+    assert!(page.body.contains("Office desk") && page.body.contains("Waiting"));
+    let org = send(&app, get_with("/office/org", header::COOKIE, &cookies)).await;
+    assert!(org.body.contains("Organisation chart") && org.body.contains("3 grids"));
 
     // Never a redirect to another site, and an unknown language is a clear 400.
     let away = send(&app, get("/lang/zh-CN?next=//evil.example/")).await;
@@ -180,6 +188,7 @@ async fn render_side_by_side() {
     let clerk = login(&app, "clerk").await;
     let pages = [
         ("/office", "信访办工作台 · 民情"),
+        ("/office/org", "组织机构 · 民情"),
         ("/office/petitions", "信访登记簿 · 民情"),
         ("/office/reports", "排查报告收件箱 · 民情"),
         ("/login", "登录 · 民情"),

@@ -616,13 +616,37 @@ async fn the_weekly_overview_shows_on_time_zero_and_missing_villages() {
             "{label}: items and who: {b}"
         );
         let counts = &b[b.find("id=\"weekly-counts\"").unwrap()..];
+        // Each count opens the villages standing there.
+        let count_of = |status: &str| {
+            let at = counts.find(&format!("class=\"{status}\"")).unwrap();
+            &counts[at..at + 200]
+        };
+        let status_link = |status: &str| format!("href=\"/office/weekly?week={last}&amp;status={status}\"");
+        for (status, n) in [("missing", missing), ("zero", 1), ("on_time", 1)] {
+            let count = count_of(status);
+            assert!(
+                count.contains(&status_link(status)) && count.contains(&format!("<strong>{n} 个")),
+                "{label}: {count}"
+            );
+        }
+        let only_missing = page(
+            &app,
+            &format!("/office/weekly?week={last}&status=missing"),
+            &clerk,
+        )
+        .await;
+        let m = &only_missing.body;
+        assert_eq!(m.matches("data-status=\"missing\"").count(), missing, "{label}");
         assert!(
-            counts.contains(&format!("class=\"missing\"><strong>{missing} 个")),
-            "{label}: {}",
-            &counts[..600]
+            !m.contains("data-status=\"on_time\"") && !m.contains("data-status=\"zero\""),
+            "{label}"
         );
-        assert!(counts.contains("class=\"zero\"><strong>1 个"), "{label}");
-        assert!(counts.contains("class=\"on_time\"><strong>1 个"), "{label}");
+        // The office desk counts the same villages, for the week that is due.
+        let desk = page(&app, "/office", &clerk).await;
+        let at = desk.body.find("data-testid=\"desk-weekly-missing\"").unwrap();
+        let tile = &desk.body[at..at + 80];
+        assert!(tile.contains(&format!(">{missing}<")), "{label}: {tile}");
+        assert!(desk.body.contains(&status_link("missing")), "{label}");
         assert!(
             b.contains(&format!("href=\"/office/weekly?week={}\"", last.previous())),
             "{label}"

@@ -17,14 +17,14 @@ use storage::testing::{self, TestDb};
 
 use crate::common::{audit_count, log_in, public, sha256, uuid};
 
-fn t0() -> DateTime<Utc> {
+pub fn t0() -> DateTime<Utc> {
     // Wednesday 2026-11-25, 10:00 China time.
     Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
 }
 
 /// A demo account at work, without a phone's session: what it pushes is not bounded by
 /// a last sync (a phone with a session is built where a test needs one).
-async fn login(db: &Database, username: &str) -> Caller {
+pub async fn login(db: &Database, username: &str) -> Caller {
     let caller = log_in(db, public("10.0.0.9", t0()), username, DEMO_PASSWORD).await;
     Caller {
         session: None,
@@ -32,13 +32,13 @@ async fn login(db: &Database, username: &str) -> Caller {
     }
 }
 
-struct Demo {
-    village: i64,
-    other_village: i64,
+pub struct Demo {
+    pub village: i64,
+    pub other_village: i64,
 }
 
 /// The demo township, with a second officer on the second village (`neighbour`).
-async fn demo(db: &Database) -> Demo {
+pub async fn demo(db: &Database) -> Demo {
     db.seed_demo().await.expect("seed");
     seed_demo_users(db, t0()).await.expect("users");
     let s = db.org_structure().await.unwrap().unwrap();
@@ -57,7 +57,7 @@ async fn demo(db: &Database) -> Demo {
     }
 }
 
-fn report_body(village: i64, severity: &str) -> Value {
+pub fn report_body(village: i64, severity: &str) -> Value {
     json!({
         "kind": "land",
         "severity": severity,
@@ -73,7 +73,7 @@ fn report_body(village: i64, severity: &str) -> Value {
     })
 }
 
-fn record(id: &str, author: &str, record_type: &str, body: Value) -> Value {
+pub fn record(id: &str, author: &str, record_type: &str, body: Value) -> Value {
     json!({
         "client_id": id,
         "record_type": record_type,
@@ -84,7 +84,7 @@ fn record(id: &str, author: &str, record_type: &str, body: Value) -> Value {
     })
 }
 
-fn batch(records: Vec<Value>) -> PushBatch {
+pub fn batch(records: Vec<Value>) -> PushBatch {
     PushBatch { records }
 }
 

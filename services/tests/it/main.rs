@@ -7,6 +7,7 @@ mod common;
 
 mod access;
 mod audited;
+mod desk;
 mod documents;
 mod field;
 mod petitions;

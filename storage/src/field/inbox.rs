@@ -269,8 +269,7 @@ impl Database {
     }
 }
 
-/// The writes of someone's work in the field, in the caller's transaction: the service
-/// audits them there and commits.
+/// The inbox's steps on a report, in the caller's transaction.
 impl Tx {
     /// Records an inbox step: the state moves from `from` to `to` only if the report is
     /// still in `from`; the timeline and the change feed get their lines in the same

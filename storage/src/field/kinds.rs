@@ -33,8 +33,7 @@ impl Database {
     }
 }
 
-/// The writes of someone's work in the field, in the caller's transaction: the service
-/// audits them there and commits.
+/// The township's list of report kinds, replaced in the caller's transaction.
 impl Tx {
     /// Replaces the township's list of kinds (checked by the caller). Stored reports
     /// keep the code they were filed with.

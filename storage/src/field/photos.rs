@@ -185,8 +185,7 @@ impl Database {
     }
 }
 
-/// The writes of someone's work in the field, in the caller's transaction: the service
-/// audits them there and commits.
+/// A photo's upload made whole, in the caller's transaction.
 impl Tx {
     /// Marks an upload complete with its checked bytes; its chunks go.
     pub async fn complete_photo(&mut self, upload_id: i64, content: &[u8], at: DateTime<Utc>) -> Result<()> {

@@ -347,8 +347,7 @@ fn report_run(entries: &[PushEntry<'_>]) -> usize {
         .count()
 }
 
-/// The writes of someone's work in the field, in the caller's transaction: the service
-/// audits them there and commits.
+/// A phone's pushed records, stored in the caller's transaction.
 impl Tx {
     /// Stores a push's checked records, each in its own savepoint: a record that breaks a
     /// rule only the database can see (a weekly report already sent for the week, a

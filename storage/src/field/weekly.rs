@@ -104,8 +104,7 @@ impl Database {
     }
 }
 
-/// The writes of someone's work in the field, in the caller's transaction: the service
-/// audits them there and commits.
+/// The weekly deadline's setting, in the caller's transaction.
 impl Tx {
     /// Sets when the township's weekly reports are due.
     pub async fn set_weekly_deadline(

@@ -3,6 +3,7 @@ use domain::field::{InboxState, Week, WeeklyStatus};
 use domain::sync::{Change, FieldSetup, VillageWeek};
 use leptos::prelude::*;
 
+use crate::components::icon::{self, Icon};
 use crate::components::title::PageTitle;
 use crate::i18n::*;
 use crate::outbox::use_outbox;
@@ -39,12 +40,12 @@ fn FieldHomeBody() -> impl IntoView {
         {setup.map(|_| view! {
             <nav class="workbench" aria-label=move || t_string!(i18n, field.actions)>
                 <a class="tile" href="/field/report">
-                    <Icon path=ICON_REPORT />
+                    <Icon path=icon::REPORT />
                     <span class="tile-label">{t!(i18n, field.new_report)}</span>
                 </a>
                 {weekly.then(|| view! {
                     <a class="tile" href="/field/weekly">
-                        <Icon path=ICON_WEEKLY />
+                        <Icon path=icon::WEEKLY />
                         <span class="tile-label">{t!(i18n, field.weekly_report)}</span>
                         {week_note.map(|s| view! {
                             <span class=format!("tile-note week-{}", s.as_str())>{move || weekly_status_label(i18n, s)}</span>
@@ -52,14 +53,14 @@ fn FieldHomeBody() -> impl IntoView {
                     </a>
                 })}
                 <a class="tile" href="/field/outbox">
-                    <Icon path=ICON_OUTBOX />
+                    <Icon path=icon::OUTBOX />
                     <span class="tile-label">{t!(i18n, field.outbox)}</span>
                     <span class="count" data-testid="home-unsent" aria-label=move || td_string!(i18n.get_locale(), field.unsent_n, n = unsent())>
                         {move || unsent().to_string()}
                     </span>
                 </a>
                 <a class="tile" href="/field/villages">
-                    <Icon path=ICON_VILLAGES />
+                    <Icon path=icon::VILLAGES />
                     <span class="tile-label">{t!(i18n, field.villages)}</span>
                 </a>
             </nav>
@@ -70,8 +71,7 @@ fn FieldHomeBody() -> impl IntoView {
                         0 => t_string!(i18n, field.asked_none).to_owned(),
                         n => td_string!(i18n.get_locale(), field.asked_n, n = n),
                     }}
-                    " "
-                    {move || (asked() > 0).then(|| view! { <a href="/field/outbox">{t!(i18n, field.asked_open)}</a> })}
+                    {move || (asked() > 0).then(|| view! { " " <a href="/field/outbox">{t!(i18n, field.asked_open)}</a> })}
                 </p>
             </section>
             <section aria-labelledby="week-title">
@@ -124,21 +124,6 @@ fn china_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&domain::audit::china_time())
         .format("%m-%d %H:%M")
         .to_string()
-}
-
-const ICON_REPORT: &str = "M12 3 2 20h20L12 3zM12 10v4M12 17v.5";
-const ICON_WEEKLY: &str = "M4 5h16v15H4zM4 10h16M8 3v4M16 3v4M8 14h3";
-const ICON_OUTBOX: &str = "M4 13v7h16v-7M12 4v11M7 9l5-5 5 5";
-const ICON_VILLAGES: &str = "M3 20h18M5 20V10l4-3 4 3v10M13 20v-7l3-2 3 2v7M9 20v-4";
-
-/// A line icon beside a tile's label; the label says what it is.
-#[component]
-fn Icon(path: &'static str) -> impl IntoView {
-    view! {
-        <svg class="tile-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <path d=path />
-        </svg>
-    }
 }
 
 #[cfg(test)]

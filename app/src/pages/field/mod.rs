@@ -128,6 +128,23 @@ pub fn outbox_error_text(i18n: I18n, e: &OutboxError) -> String {
     }
 }
 
+/// A photo the phone could not open, named, with what to do. HEIC (an iPhone's and some
+/// Android cameras' "high efficiency" format) is said apart: most browsers cannot read
+/// it, and the camera setting that avoids it is worth knowing.
+pub fn unreadable_photo_text(i18n: I18n, name: &str, media_type: &str) -> String {
+    let lower = name.to_lowercase();
+    let heic = matches!(
+        media_type,
+        "image/heic" | "image/heif" | "image/heic-sequence" | "image/heif-sequence"
+    ) || lower.ends_with(".heic")
+        || lower.ends_with(".heif");
+    if heic {
+        td_string!(i18n.get_locale(), field.photo_heic, name = name)
+    } else {
+        td_string!(i18n.get_locale(), field.photo_unreadable, name = name)
+    }
+}
+
 /// What the township did with a report, as the officer reads it.
 pub fn answer_text(i18n: I18n, change: &Change) -> String {
     let step = match change.step {

@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::components::auth::use_auth;
 use crate::components::title::PageTitle;
 use crate::i18n::*;
-use crate::outbox::{self, PhotoMeta, Queued, use_outbox};
-use crate::pages::field::{outbox_error_text, record_error_text, severity_label, with_setup};
+use crate::outbox::{self, OutboxError, PhotoMeta, Queued, use_outbox};
+use crate::pages::field::{
+    outbox_error_text, record_error_text, severity_label, unreadable_photo_text, with_setup,
+};
 
 /// What is kept of a report being typed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -81,6 +83,8 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
     let photos = RwSignal::new(Vec::<PhotoMeta>::new());
     let previews = RwSignal::new(Vec::<(String, String)>::new());
     let photo_busy = RwSignal::new(false);
+    // A photo the phone could not read, said beside the photo field.
+    let photo_problem = RwSignal::new(None::<String>);
     // The client id of a sent-back report being fixed (kept unless it was a conflict).
     let editing = RwSignal::new(None::<(String, bool)>);
     let restored = RwSignal::new(false);
@@ -227,11 +231,13 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
         let picked: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
         input.set_value("");
         photo_busy.set(true);
+        photo_problem.set(None);
         leptos::task::spawn_local(async move {
             for file in picked {
                 if photos.with_untracked(Vec::len) >= MAX_PHOTOS {
                     break;
                 }
+                let (name, media_type) = (file.name(), file.type_());
                 match outbox::compress_photo(file).await {
                     Ok((meta, bytes)) => {
                         if let Err(e) = outbox::keep_photo(&meta, &bytes).await {
@@ -242,6 +248,9 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
                             previews.update(|p| p.push((meta.id.clone(), url)));
                         }
                         photos.update(|p| p.push(meta));
+                    }
+                    Err(OutboxError::Photo(_)) => {
+                        photo_problem.set(Some(unreadable_photo_text(i18n, &name, &media_type)));
                     }
                     Err(e) => failure.set(Some(outbox_error_text(i18n, &e))),
                 }
@@ -439,8 +448,12 @@ fn ReportForm(setup: FieldSetup) -> impl IntoView {
             <label for="photos">{t!(i18n, fields.photos)}</label>
             <input id="photos" type="file" accept="image/*" multiple
                 disabled=move || { photos.with(Vec::len) >= MAX_PHOTOS }
+                aria-describedby="photos-hint photos-problem"
                 on:change=pick_photos />
-            <p class="hint">{move || td_string!(i18n.get_locale(), field.photo_hint, max = MAX_PHOTOS)}</p>
+            <p class="hint" id="photos-hint">{move || td_string!(i18n.get_locale(), field.photo_hint, max = MAX_PHOTOS)}</p>
+            <p class="field-error" id="photos-problem" role="alert" data-testid="photo-problem" hidden=move || photo_problem.with(Option::is_none)>
+                {move || photo_problem.get()}
+            </p>
             {move || photo_busy.get().then(|| view! { <p role="status">{t!(i18n, field.compressing)}</p> })}
             <ul class="photo-list" role="list" data-testid="photo-list">
                 {move || photos.get().into_iter().enumerate().map(|(i, p)| {

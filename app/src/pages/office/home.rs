@@ -1,53 +1,178 @@
+//! `/office`: the clerk's first screen, a work bench. What waits for the office, each a
+//! count that opens its list (petitions to register, new and urgent field reports,
+//! villages whose weekly report is missing or late this week), then the office's common
+//! tasks by role.
+
+use domain::auth::Role;
+use domain::office::OfficeDesk;
 use leptos::prelude::*;
 
-use crate::api::get_org_structure;
+use crate::api::office_desk;
+use crate::components::auth::use_auth;
+use crate::components::icon::{self, Icon};
 use crate::components::status::{ErrorMessage, Loading};
 use crate::components::title::PageTitle;
 use crate::i18n::*;
 
-/// The township petition office's desk.
 #[component]
 pub fn OfficeHome() -> impl IntoView {
     let i18n = use_i18n();
-    let structure = Resource::new(|| (), |_| get_org_structure());
+    let desk = Resource::new(|| (), |_| office_desk());
     view! {
         <PageTitle text=move || t_string!(i18n, office.title) />
         <h1>{t!(i18n, office.title)}</h1>
-        <p>{t!(i18n, office.intro)}</p>
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
-                match structure.await {
-                    Ok(Some(s)) => view! {
-                        <h2 class="township-name">{s.township.name}</h2>
-                        <div class="columns">
-                            <section aria-labelledby="villages-title">
-                                <h3 id="villages-title">{t!(i18n, office.villages_title)}</h3>
-                                <table class="ledger">
-                                    <tbody>
-                                        {s.villages.into_iter().map(|v| {
-                                            let n = v.grids.len();
-                                            view! {
-                                                <tr>
-                                                    <th scope="row">{v.village.name}</th>
-                                                    <td>{move || td_string!(i18n.get_locale(), office.grid_count, n = n)}</td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </section>
-                            <section aria-labelledby="departments-title">
-                                <h3 id="departments-title">{t!(i18n, office.departments_title)}</h3>
-                                <ul role="list" class="plain-list">
-                                    {s.departments.into_iter().map(|d| view! { <li>{d.name}</li> }).collect_view()}
-                                </ul>
-                            </section>
-                        </div>
-                    }.into_any(),
-                    Ok(None) => view! { <p>{t!(i18n, home.no_township)}</p> }.into_any(),
+                match desk.await {
+                    Ok(desk) => view! { <Waiting desk /> }.into_any(),
                     Err(error) => view! { <ErrorMessage error /> }.into_any(),
                 }
             })}
         </Suspense>
+        <Tasks />
+    }
+}
+
+/// One count on the desk. `alert`: more than none is something overdue (red is kept for that).
+struct Count {
+    href: String,
+    icon: &'static str,
+    label: fn(leptos_i18n::I18nContext<Locale>) -> &'static str,
+    n: Option<i64>,
+    alert: bool,
+    id: &'static str,
+    /// Which week a weekly count is of.
+    note: Option<String>,
+}
+
+#[component]
+fn Waiting(desk: OfficeDesk) -> impl IntoView {
+    let i18n = use_i18n();
+    let count = |n: Option<usize>| n.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    let week = desk.weekly_week;
+    let weekly = |status: &str| match week {
+        Some(w) => format!("/office/weekly?week={w}&status={status}"),
+        None => format!("/office/weekly?status={status}"),
+    };
+    let week_note = week.map(|w| {
+        let day = |d: chrono::NaiveDate| d.format("%m-%d").to_string();
+        let (from, to) = (w.monday(), w.monday() + chrono::Duration::days(6));
+        td_string!(
+            i18n.get_locale(),
+            weekly.week_range,
+            from = day(from),
+            to = day(to)
+        )
+    });
+    let counts = [
+        Count {
+            href: "/office/petitions?state=submitted".into(),
+            icon: icon::REGISTER,
+            label: |i18n| t_string!(i18n, registry.inbox),
+            n: desk.awaiting_registration,
+            alert: false,
+            id: "desk-awaiting",
+            note: None,
+        },
+        Count {
+            href: "/office/reports?state=new".into(),
+            icon: icon::INBOX,
+            label: |i18n| t_string!(i18n, office.reports_new),
+            n: desk.reports_new,
+            alert: false,
+            id: "desk-reports-new",
+            note: None,
+        },
+        Count {
+            href: "/office/reports?state=new&urgent=1".into(),
+            icon: icon::REPORT,
+            label: |i18n| t_string!(i18n, office.reports_urgent),
+            n: desk.reports_urgent,
+            alert: true,
+            id: "desk-reports-urgent",
+            note: None,
+        },
+        Count {
+            href: weekly("missing"),
+            icon: icon::WEEKLY,
+            label: |i18n| t_string!(i18n, office.weekly_missing),
+            n: count(desk.weekly_missing),
+            alert: true,
+            id: "desk-weekly-missing",
+            note: week_note.clone(),
+        },
+        Count {
+            href: weekly("late"),
+            icon: icon::WEEKLY,
+            label: |i18n| t_string!(i18n, office.weekly_late),
+            n: count(desk.weekly_late),
+            alert: false,
+            id: "desk-weekly-late",
+            note: week_note,
+        },
+    ];
+    let tiles: Vec<_> = counts
+        .into_iter()
+        .filter_map(|c| {
+            let n = c.n?;
+            let label = c.label;
+            Some(view! {
+                <a class="tile" href=c.href>
+                    <Icon path=c.icon />
+                    <span class="tile-label">{move || label(i18n)}</span>
+                    {c.note.map(|note| view! { <span class="tile-note">{note}</span> })}
+                    <span class="count" class:alert={c.alert && n > 0} data-testid=c.id>{n.to_string()}</span>
+                </a>
+            })
+        })
+        .collect();
+    (!tiles.is_empty()).then(|| {
+        view! {
+            <h2 id="waiting-title">{t!(i18n, office.waiting)}</h2>
+            <nav class="workbench" aria-labelledby="waiting-title">{tiles}</nav>
+        }
+    })
+}
+
+/// The office's common tasks, those of the person's roles.
+#[component]
+fn Tasks() -> impl IntoView {
+    let i18n = use_i18n();
+    let me = use_auth().me.get_untracked();
+    let has = |role| me.as_ref().is_some_and(|u| u.has_role(role));
+    let office = has(Role::Clerk) || has(Role::CaseLeader);
+    let admin = has(Role::Admin);
+    type Label = fn(leptos_i18n::I18nContext<Locale>) -> &'static str;
+    let tasks: [(bool, &'static str, &'static str, Label); 7] = [
+        (office, "/office/intake", icon::WRITE, |i| {
+            t_string!(i, nav.intake)
+        }),
+        (true, "/office/petitions", icon::REGISTER, |i| {
+            t_string!(i, nav.registry)
+        }),
+        (admin, "/office/users", icon::PERSON, |i| t_string!(i, nav.users)),
+        (admin, "/office/roster", icon::PEOPLE, |i| {
+            t_string!(i, nav.roster)
+        }),
+        (admin, "/office/audit", icon::LIST, |i| t_string!(i, nav.audit)),
+        (admin, "/office/info", icon::INFO, |i| {
+            t_string!(i, nav.office_info)
+        }),
+        (true, "/office/org", icon::ORG, |i| t_string!(i, office.org_title)),
+    ];
+    view! {
+        <h2 id="tasks-title">{t!(i18n, office.actions)}</h2>
+        <nav class="workbench" aria-labelledby="tasks-title">
+            {tasks
+                .into_iter()
+                .filter(|t| t.0)
+                .map(|(_, href, path, label)| view! {
+                    <a class="tile" href=href>
+                        <Icon path />
+                        <span class="tile-label">{move || label(i18n)}</span>
+                    </a>
+                })
+                .collect_view()}
+        </nav>
     }
 }

@@ -118,7 +118,7 @@ fn Rows(page: InboxPage, filter: InboxFilter) -> impl IntoView {
         } else {
             view! {
                 <div class="table-wrap">
-                    <table class="ledger inbox" id="inbox">
+                    <table class="ledger inbox card-rows" id="inbox">
                         <thead>
                             <tr>
                                 <th scope="col">{t!(i18n, inbox.kind)}</th>
@@ -178,22 +178,22 @@ fn Row(r: FieldReportSummary, kinds: Vec<ReportKind>) -> impl IntoView {
     let (parties, count) = (r.parties, r.person_count);
     view! {
         <tr class=if urgent { "urgent" } else { "" } data-report=r.client_id>
-            <td>
+            <td class="card-title">
                 <a href=href>{move || report_kind_label(i18n, &kinds, &kind)}</a>
                 <span class="hint">" · "{move || category_label(i18n, category)}</span>
             </td>
-            <td>
+            <td class="short" data-label=move || t_string!(i18n, inbox.severity)>
                 {move || severity_label(i18n, severity)}
                 {urgent.then(|| view! { " " <span class="badge urgent">{t!(i18n, inbox.urgent)}</span> })}
             </td>
-            <td>{r.village_name}</td>
-            <td>{r.place}</td>
-            <td><time>{domain::audit::format_china_time(r.found_at)}</time></td>
-            <td>{move || people_text(i18n, parties.as_deref(), count)}</td>
-            <td>{r.author}</td>
-            <td>{move || inbox_state_label(i18n, state)}</td>
-            <td>{move || (named > 0).then(|| td_string!(i18n.get_locale(), inbox.photo_count, attached = attached, named = named))}</td>
-            <td>{move || if r.needs_township { t_string!(i18n, inbox.yes) } else { t_string!(i18n, inbox.no) }}</td>
+            <td class="short" data-label=move || t_string!(i18n, inbox.village)>{r.village_name}</td>
+            <td data-label=move || t_string!(i18n, inbox.place)>{r.place}</td>
+            <td class="short" data-label=move || t_string!(i18n, inbox.found_at)><time>{domain::audit::format_china_time(r.found_at)}</time></td>
+            <td data-label=move || t_string!(i18n, inbox.people)>{move || people_text(i18n, parties.as_deref(), count)}</td>
+            <td class="short" data-label=move || t_string!(i18n, inbox.officer)>{r.author}</td>
+            <td class="short" data-label=move || t_string!(i18n, inbox.state)>{move || inbox_state_label(i18n, state)}</td>
+            <td class="short" data-label=move || t_string!(i18n, inbox.photos)>{move || (named > 0).then(|| td_string!(i18n.get_locale(), inbox.photo_count, attached = attached, named = named))}</td>
+            <td class="short" data-label=move || t_string!(i18n, inbox.needs_township)>{move || if r.needs_township { t_string!(i18n, inbox.yes) } else { t_string!(i18n, inbox.no) }}</td>
         </tr>
     }
 }

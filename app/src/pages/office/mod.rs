@@ -10,6 +10,7 @@ pub mod home;
 pub mod inbox;
 pub mod info;
 pub mod intake;
+pub mod org;
 pub mod petition;
 pub mod print;
 pub mod registry;

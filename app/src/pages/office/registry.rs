@@ -162,7 +162,7 @@ fn Rows(page: RegistryPage, filter: RegistryFilter) -> impl IntoView {
         } else {
             view! {
                 <div class="table-wrap">
-                    <table class="ledger registry">
+                    <table class="ledger registry card-rows">
                         <thead>
                             <tr>
                                 <th scope="col">{t!(i18n, fields.tracking_code)}</th>
@@ -180,13 +180,13 @@ fn Rows(page: RegistryPage, filter: RegistryFilter) -> impl IntoView {
                                 let (state, channel) = (r.state, r.channel);
                                 view! {
                                     <tr>
-                                        <td><a href=href>{r.tracking_code}</a></td>
-                                        <td>{r.subject}{r.collective.then(|| view! { " " <span class="badge">{t!(i18n, registry.collective)}</span> })}</td>
-                                        <td>{move || state_label(i18n, state)}</td>
-                                        <td>{move || channel_label(i18n, channel)}</td>
-                                        <td>{r.village_name.unwrap_or_default()}</td>
-                                        <td>{r.department_name.unwrap_or_default()}</td>
-                                        <td><time>{domain::audit::format_china_time(r.received_at)}</time></td>
+                                        <td class="short card-title"><a href=href>{r.tracking_code}</a></td>
+                                        <td class="card-text">{r.subject}{r.collective.then(|| view! { " " <span class="badge">{t!(i18n, registry.collective)}</span> })}</td>
+                                        <td class="short" data-label=move || t_string!(i18n, track.status)>{move || state_label(i18n, state)}</td>
+                                        <td class="short" data-label=move || t_string!(i18n, fields.channel)>{move || channel_label(i18n, channel)}</td>
+                                        <td class="short" data-label=move || t_string!(i18n, registry.village)>{r.village_name.unwrap_or_default()}</td>
+                                        <td data-label=move || t_string!(i18n, registry.department)>{r.department_name.unwrap_or_default()}</td>
+                                        <td class="short" data-label=move || t_string!(i18n, registry.received)><time>{domain::audit::format_china_time(r.received_at)}</time></td>
                                     </tr>
                                 }
                             }).collect_view()}

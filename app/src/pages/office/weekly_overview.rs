@@ -22,16 +22,17 @@ const NEW_KIND_ROWS: usize = 3;
 #[component]
 pub fn WeeklyPage() -> impl IntoView {
     let i18n = use_i18n();
-    let week = use_query_map().with_untracked(|q| q.get("week"));
+    let (week, status) = use_query_map().with_untracked(|q| (q.get("week"), q.get("status")));
     view! {
         <PageTitle text=move || t_string!(i18n, weekly.nav) />
-        <OfficeWeeklyBody week />
+        <OfficeWeeklyBody week status />
     }
 }
 
-/// An island: the settings save in place.
+/// An island: the settings save in place. `status` (`missing`, `late`…) narrows the
+/// table to the villages standing there.
 #[island(lazy)]
-fn OfficeWeeklyBody(week: Option<String>) -> impl IntoView {
+fn OfficeWeeklyBody(week: Option<String>, status: Option<String>) -> impl IntoView {
     let i18n = crate::components::island::island_i18n();
     let auth = use_auth();
     let reads_overview = auth
@@ -39,6 +40,7 @@ fn OfficeWeeklyBody(week: Option<String>) -> impl IntoView {
         .get_untracked()
         .is_some_and(|u| u.has_role(Role::Clerk) || u.has_role(Role::CaseLeader));
     let overview = reads_overview.then(|| Resource::new(move || week.clone(), field_weekly));
+    let only = status.as_deref().and_then(WeeklyStatus::parse);
     let deadline = ServerAction::<SetWeeklyDeadline>::new();
     let kinds = ServerAction::<SetReportKinds>::new();
     let settings = Resource::new(
@@ -51,7 +53,7 @@ fn OfficeWeeklyBody(week: Option<String>) -> impl IntoView {
                 <Transition fallback=|| view! { <Loading /> }>
                     {move || Suspend::new(async move {
                         match overview.await {
-                            Ok(o) => view! { <Overview o /> }.into_any(),
+                            Ok(o) => view! { <Overview o only /> }.into_any(),
                             Err(error) => view! { <ErrorMessage error /> }.into_any(),
                         }
                     })}
@@ -74,21 +76,34 @@ fn week_href(week: Week) -> String {
     format!("/office/weekly?week={week}")
 }
 
+fn status_href(week: Week, status: WeeklyStatus) -> String {
+    format!("/office/weekly?week={week}&status={}", status.as_str())
+}
+
 #[component]
-fn Overview(o: WeeklyOverview) -> impl IntoView {
+fn Overview(o: WeeklyOverview, only: Option<WeeklyStatus>) -> impl IntoView {
     let i18n = use_i18n();
     let week = o.week;
     let counts = o.counts();
     let due = domain::audit::format_china_time(o.due_at);
     let from = week.monday().to_string();
     let to = (week.monday() + chrono::Duration::days(6)).to_string();
-    let count = move |label: &'static str, n: usize, class: &'static str| {
+    // Each count opens the villages standing there; the one shown is marked.
+    let count = move |status: WeeklyStatus, n: usize| {
+        let label = weekly_status_label(i18n, status);
         view! {
-            <li class=class>
-                <strong>{move || td_string!(i18n.get_locale(), weekly.count, n = n)}</strong>" "{label}
+            <li class=status.as_str()>
+                <a href=status_href(week, status) aria-current=(only == Some(status)).then_some("true")>
+                    <strong>{move || td_string!(i18n.get_locale(), weekly.count, n = n)}</strong>" "{label}
+                </a>
             </li>
         }
     };
+    let lines: Vec<WeeklyLine> = o
+        .lines
+        .into_iter()
+        .filter(|l| only.is_none_or(|s| l.week.status == s))
+        .collect();
     view! {
         <h1>{move || td_string!(i18n.get_locale(), weekly.title, week = week.to_string())}</h1>
         <p class="case-meta">{move || td_string!(i18n.get_locale(), weekly.week_range, from = from.clone(), to = to.clone())}</p>
@@ -100,14 +115,22 @@ fn Overview(o: WeeklyOverview) -> impl IntoView {
         </nav>
         <ul class="weekly-counts" id="weekly-counts">
             {move || view! {
-                {count(weekly_status_label(i18n, WeeklyStatus::OnTime), counts.on_time, "on_time")}
-                {count(weekly_status_label(i18n, WeeklyStatus::Zero), counts.zero, "zero")}
-                {count(weekly_status_label(i18n, WeeklyStatus::Late), counts.late, "late")}
-                {count(weekly_status_label(i18n, WeeklyStatus::Missing), counts.missing, "missing")}
-                {count(weekly_status_label(i18n, WeeklyStatus::Pending), counts.pending, "pending")}
+                {count(WeeklyStatus::OnTime, counts.on_time)}
+                {count(WeeklyStatus::Zero, counts.zero)}
+                {count(WeeklyStatus::Late, counts.late)}
+                {count(WeeklyStatus::Missing, counts.missing)}
+                {count(WeeklyStatus::Pending, counts.pending)}
             }}
         </ul>
-        {if o.lines.is_empty() {
+        {only.map(|s| view! {
+            <p class="filter-note">
+                {move || td_string!(i18n.get_locale(), weekly.only_status, status = weekly_status_label(i18n, s))}" "
+                <a href=week_href(week)>{t!(i18n, weekly.show_all)}</a>
+            </p>
+        })}
+        {if lines.is_empty() && only.is_some() {
+            view! { <p>{t!(i18n, weekly.none_with_status)}</p> }.into_any()
+        } else if lines.is_empty() {
             view! { <p>{t!(i18n, weekly.no_villages)}</p> }.into_any()
         } else {
             view! {
@@ -123,7 +146,7 @@ fn Overview(o: WeeklyOverview) -> impl IntoView {
                             </tr>
                         </thead>
                         <tbody>
-                            {o.lines.into_iter().map(|l| view! { <Line l /> }).collect_view()}
+                            {lines.into_iter().map(|l| view! { <Line l /> }).collect_view()}
                         </tbody>
                     </table>
                 </div>
