@@ -115,7 +115,8 @@ test("an admin creates an account that can then log in, and the audit log shows 
   await expect(page).toHaveURL(/\/login$/);
   await loginAs(page, "liming", "spring-river-2026-walk");
   await expect(page).toHaveURL(/\/field$/);
-  await expect(page.getByRole("link", { name: "李明" })).toBeVisible();
+  // The top bar's menu names who is logged in.
+  await expect(page.locator("header details.bar-menu > summary")).toHaveAttribute("aria-label", "菜单（李明）");
 });
 
 test("an admin imports a roster: a bad file is refused with its problems, a good one goes in whole", async ({

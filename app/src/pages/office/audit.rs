@@ -192,9 +192,9 @@ pub fn AuditPage() -> impl IntoView {
                                 }.into_any()
                             }}
                             <nav class="pager" aria-label=move || td_string!(i18n.get_locale(), audit.page, page = current, pages = pages)>
-                                {(current > 1).then(|| view! { <a href=link(current - 1) rel="prev">{t!(i18n, audit.prev)}</a> })}
+                                {(current > 1).then(|| view! { <a class="button" href=link(current - 1) rel="prev">{t!(i18n, audit.prev)}</a> })}
                                 <span>{move || td_string!(i18n.get_locale(), audit.page, page = current, pages = pages)}</span>
-                                {(current < pages).then(|| view! { <a href=link(current + 1) rel="next">{t!(i18n, audit.next)}</a> })}
+                                {(current < pages).then(|| view! { <a class="button" href=link(current + 1) rel="next">{t!(i18n, audit.next)}</a> })}
                             </nav>
                         }.into_any()
                     }
