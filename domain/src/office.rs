@@ -8,20 +8,20 @@ use crate::field::Week;
 use crate::petition::{clean_optional_text, clean_text};
 use crate::validation::FieldError;
 
-/// What waits for a township petition office, counted for the clerk's desk. A count
-/// the caller's roles do not reach is `None`, and the desk shows no tile for it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What waits for a township petition office, counted for the clerk's desk (only for
+/// the roles that keep those lists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficeDesk {
     /// Online petitions and agents' filings not yet registered.
-    pub awaiting_registration: Option<i64>,
+    pub awaiting_registration: i64,
     /// Field reports no clerk has read yet, and how many of them are urgent.
-    pub reports_new: Option<i64>,
-    pub reports_urgent: Option<i64>,
+    pub reports_new: i64,
+    pub reports_urgent: i64,
     /// The latest week whose weekly report is due, and its villages with none and with
     /// a late one.
-    pub weekly_week: Option<Week>,
-    pub weekly_missing: Option<usize>,
-    pub weekly_late: Option<usize>,
+    pub weekly_week: Week,
+    pub weekly_missing: usize,
+    pub weekly_late: usize,
 }
 
 /// The longest entry, in characters.

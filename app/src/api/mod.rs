@@ -32,9 +32,9 @@ pub async fn get_org_structure() -> Result<Option<OrgStructure>, AppError> {
     Ok(database()?.org_structure().await?)
 }
 
-/// What waits for the office, counted for its desk.
+/// What waits for the office, counted for its desk (none for roles without those lists).
 #[server(prefix = "/api", endpoint = "office_desk")]
-pub async fn office_desk() -> Result<domain::office::OfficeDesk, AppError> {
+pub async fn office_desk() -> Result<Option<domain::office::OfficeDesk>, AppError> {
     Ok(services::desk::office_desk(&database()?, &crate::session::caller()).await?)
 }
 

@@ -24,7 +24,8 @@ pub fn OfficeHome() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match desk.await {
-                    Ok(desk) => view! { <Waiting desk /> }.into_any(),
+                    Ok(Some(desk)) => view! { <Waiting desk /> }.into_any(),
+                    Ok(None) => ().into_any(),
                     Err(error) => view! { <ErrorMessage error /> }.into_any(),
                 }
             })}
@@ -38,7 +39,7 @@ struct Count {
     href: String,
     icon: &'static str,
     label: fn(leptos_i18n::I18nContext<Locale>) -> &'static str,
-    n: Option<i64>,
+    n: i64,
     alert: bool,
     id: &'static str,
     /// Which week a weekly count is of.
@@ -48,22 +49,17 @@ struct Count {
 #[component]
 fn Waiting(desk: OfficeDesk) -> impl IntoView {
     let i18n = use_i18n();
-    let count = |n: Option<usize>| n.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let week = desk.weekly_week;
-    let weekly = |status: &str| match week {
-        Some(w) => format!("/office/weekly?week={w}&status={status}"),
-        None => format!("/office/weekly?status={status}"),
-    };
-    let week_note = week.map(|w| {
-        let day = |d: chrono::NaiveDate| d.format("%m-%d").to_string();
-        let (from, to) = (w.monday(), w.monday() + chrono::Duration::days(6));
-        td_string!(
-            i18n.get_locale(),
-            weekly.week_range,
-            from = day(from),
-            to = day(to)
-        )
-    });
+    let weekly = |status: &str| format!("/office/weekly?week={week}&status={status}");
+    let day = |d: chrono::NaiveDate| d.format("%m-%d").to_string();
+    let (from, to) = (week.monday(), week.monday() + chrono::Duration::days(6));
+    let week_note = td_string!(
+        i18n.get_locale(),
+        weekly.week_range,
+        from = day(from),
+        to = day(to)
+    );
     let counts = [
         Count {
             href: "/office/petitions?state=submitted".into(),
@@ -99,7 +95,7 @@ fn Waiting(desk: OfficeDesk) -> impl IntoView {
             n: count(desk.weekly_missing),
             alert: true,
             id: "desk-weekly-missing",
-            note: week_note.clone(),
+            note: Some(week_note.clone()),
         },
         Count {
             href: weekly("late"),
@@ -108,30 +104,27 @@ fn Waiting(desk: OfficeDesk) -> impl IntoView {
             n: count(desk.weekly_late),
             alert: false,
             id: "desk-weekly-late",
-            note: week_note,
+            note: Some(week_note),
         },
     ];
-    let tiles: Vec<_> = counts
+    let tiles = counts
         .into_iter()
-        .filter_map(|c| {
-            let n = c.n?;
-            let label = c.label;
-            Some(view! {
+        .map(|c| {
+            let (n, label) = (c.n, c.label);
+            view! {
                 <a class="tile" href=c.href>
                     <Icon path=c.icon />
                     <span class="tile-label">{move || label(i18n)}</span>
                     {c.note.map(|note| view! { <span class="tile-note">{note}</span> })}
                     <span class="count" class:alert={c.alert && n > 0} data-testid=c.id>{n.to_string()}</span>
                 </a>
-            })
+            }
         })
-        .collect();
-    (!tiles.is_empty()).then(|| {
-        view! {
-            <h2 id="waiting-title">{t!(i18n, office.waiting)}</h2>
-            <nav class="workbench" aria-labelledby="waiting-title">{tiles}</nav>
-        }
-    })
+        .collect_view();
+    view! {
+        <h2 id="waiting-title">{t!(i18n, office.waiting)}</h2>
+        <nav class="workbench" aria-labelledby="waiting-title">{tiles}</nav>
+    }
 }
 
 /// The office's common tasks, those of the person's roles.
